@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# scripts/test.sh - installs what is missing, builds, runs every test. `.ci/run` execs this.
+#
+# Stages run in order and stop at the first failure (set -e). The main build's ctest runs last
+# and nothing is printed after it, so the output ends with CTest's summary line.
+#
+# Adding a stage: write a function stage_<name> and add <name> to SIO_STAGES below.
+# Environment:
+#   SIO_SKIP="asan fuzz"  skip stages by name (local use; CI runs them all)
+#   FUZZ_SECONDS=30       time per fuzz target
+#   SIO_JOBS=$(nproc)     parallel compile jobs
+set -euo pipefail
+
+source "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
+cd "${SIO_ROOT}"
+
+FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+# Clang builds share these: only the core and the test groups that need no Beast/libcurl library.
+SIO_CLANG_OPTS=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14
+                -DSIO_BUILD_NATIVE=OFF -DSIO_BUILD_SERVER=OFF)
+
+stage_deps() {
+  sio_install_deps
+}
+
+stage_build() {
+  sio_build_main
+}
+
+# Unit + differential tests under AddressSanitizer and UndefinedBehaviorSanitizer (clang 14).
+stage_asan() {
+  sio_log "asan: build-asan/ (clang++-14, -fsanitize=address,undefined)"
+  sio_cmake_build build-asan -- "${SIO_CLANG_OPTS[@]}" -DSIO_SANITIZE=address,undefined
+  local log="build-asan/ctest.log"
+  if ctest --test-dir build-asan --output-on-failure --no-tests=error -j2 --timeout 600 >"${log}" 2>&1; then
+    echo "asan: $(grep -E 'tests passed' "${log}" | tail -1)"
+  else
+    cat "${log}"
+    sio_die "asan: tests failed (log: ${log})"
+  fi
+}
+
+# Each libFuzzer target for FUZZ_SECONDS, seeded from tests/fuzz/corpus/<target>/ when present.
+stage_fuzz() {
+  local sources=(tests/fuzz/fuzz_*.cpp)
+  if [[ ! -e "${sources[0]}" ]]; then
+    echo "fuzz: no tests/fuzz/fuzz_*.cpp yet"
+    return 0
+  fi
+  sio_log "fuzz: build-fuzz/ (clang++-14, libFuzzer + address,undefined), ${FUZZ_SECONDS}s per target"
+  sio_cmake_build build-fuzz sio_fuzzers -- "${SIO_CLANG_OPTS[@]}" -DSIO_FUZZ=ON \
+    -DSIO_SANITIZE=address,undefined
+  local src name exe corpus seeds log
+  mkdir -p build-fuzz/artifacts
+  for src in "${sources[@]}"; do
+    name="$(basename "${src}" .cpp)"
+    exe="build-fuzz/tests/fuzz/${name}"
+    corpus="build-fuzz/corpus/${name}"      # libFuzzer writes new inputs here, not in the tree
+    seeds=()
+    [[ -d "tests/fuzz/corpus/${name}" ]] && seeds=("tests/fuzz/corpus/${name}")
+    log="build-fuzz/${name}.log"
+    mkdir -p "${corpus}"
+    if "${exe}" -max_total_time="${FUZZ_SECONDS}" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
+         -artifact_prefix="build-fuzz/artifacts/${name}-" -print_final_stats=1 \
+         "${corpus}" "${seeds[@]}" >"${log}" 2>&1; then
+      echo "fuzz: ${name}: ok, $(grep -E '^stat::number_of_executed_units' "${log}" | awk '{print $2}') runs," \
+           "$(grep -E '^#[0-9]+.*(cov|ft):' "${log}" | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+' || true)"
+    else
+      tail -n 60 "${log}"
+      sio_die "fuzz: ${name} found a failure (log: ${log}, reproducer in build-fuzz/artifacts/)"
+    fi
+  done
+}
+
+# The main build's tests: last, and nothing after it.
+stage_ctest_main() {
+  sio_log "ctest: build/"
+  exec ctest --test-dir build --output-on-failure --no-tests=error -j2 --timeout 600
+}
+
+SIO_STAGES=(deps build asan fuzz)
+
+for stage in "${SIO_STAGES[@]}"; do
+  if [[ " ${SIO_SKIP:-} " == *" ${stage} "* ]]; then
+    echo "(skipping stage ${stage})"
+    continue
+  fi
+  start=${SECONDS}
+  "stage_${stage}"
+  echo "--- stage ${stage}: $((SECONDS - start))s"
+done
+stage_ctest_main

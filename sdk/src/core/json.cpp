@@ -1,0 +1,294 @@
+// JSON helpers: non-throwing, depth-limited parsing and a JSON.stringify-like serialiser.
+#include "sio/core/json.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <system_error>
+
+namespace sio {
+
+namespace {
+
+// Deepest bracket nesting of `text`, counting '[' and '{' outside string literals. Exact for
+// valid JSON; for invalid JSON the parser rejects the text anyway. Iterative and O(n), so the
+// depth limit is enforced before nlohmann builds (and later walks) anything.
+bool nesting_exceeds(std::string_view text, std::size_t max_depth) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // skip the escaped character (a \u's hex digits need no special care)
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '[':
+      case '{':
+        if (++depth > max_depth) return true;
+        break;
+      case ']':
+      case '}':
+        if (depth > 0) --depth;
+        break;
+      default:
+        break;
+    }
+  }
+  return false;
+}
+
+// ---- serialiser ------------------------------------------------------------------------------
+
+constexpr char kHex[] = "0123456789abcdef";
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
+
+void append_escaped_ascii(std::string& out, unsigned char c) {
+  switch (c) {
+    case '"': out += "\\\""; return;
+    case '\\': out += "\\\\"; return;
+    case '\b': out += "\\b"; return;
+    case '\f': out += "\\f"; return;
+    case '\n': out += "\\n"; return;
+    case '\r': out += "\\r"; return;
+    case '\t': out += "\\t"; return;
+    default:
+      if (c < 0x20) {
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+      } else {
+        out += static_cast<char>(c);
+      }
+  }
+}
+
+// Length of the well-formed UTF-8 sequence starting at s[i], or 0 if ill-formed; on 0, `skip`
+// is the length of the maximal ill-formed subpart to replace by one U+FFFD (at least 1).
+std::size_t utf8_sequence(std::string_view s, std::size_t i, std::size_t& skip) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  std::size_t need;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (b0 < 0x80) {
+    return 1;
+  } else if (b0 >= 0xC2 && b0 <= 0xDF) {
+    need = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    need = 3;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F;  // no UTF-16 surrogates
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    need = 4;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+  } else {
+    skip = 1;
+    return 0;
+  }
+  std::size_t n = 1;
+  while (n < need) {
+    if (i + n >= s.size()) break;
+    const auto b = static_cast<unsigned char>(s[i + n]);
+    const unsigned char l = (n == 1) ? lo : 0x80;
+    const unsigned char h = (n == 1) ? hi : 0xBF;
+    if (b < l || b > h) break;
+    ++n;
+  }
+  if (n == need) return need;
+  skip = n;
+  return 0;
+}
+
+void append_string(std::string& out, std::string_view s) {
+  out += '"';
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      append_escaped_ascii(out, c);
+      ++i;
+      continue;
+    }
+    std::size_t skip = 0;
+    const std::size_t len = utf8_sequence(s, i, skip);
+    if (len == 0) {
+      out += kReplacement;
+      i += skip;
+    } else {
+      out.append(s.substr(i, len));
+      i += len;
+    }
+  }
+  out += '"';
+}
+
+template <class Int>
+void append_integer(std::string& out, Int value) {
+  std::array<char, 32> buf{};
+  const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), value);
+  out.append(buf.data(), r.ptr);
+}
+
+// ECMAScript Number::toString for a finite double (what JSON.stringify writes).
+void append_double(std::string& out, double value) {
+  if (!std::isfinite(value)) {
+    out += "null";  // JSON.stringify(NaN / Infinity)
+    return;
+  }
+  if (value == 0) {
+    out += '0';  // also -0
+    return;
+  }
+  if (value < 0) {
+    out += '-';
+    value = -value;
+  }
+  // Shortest round-trip digits in scientific form: "d[.ddd]e[+-]x".
+  std::array<char, 64> buf{};
+  const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), value,
+                               std::chars_format::scientific);
+  const std::string_view sci(buf.data(), static_cast<std::size_t>(r.ptr - buf.data()));
+  const std::size_t epos = sci.find('e');
+  std::string digits;
+  for (char c : sci.substr(0, epos)) {
+    if (c != '.') digits += c;
+  }
+  int exp10 = 0;
+  {
+    std::string_view e = sci.substr(epos + 1);
+    const bool neg = !e.empty() && e.front() == '-';
+    if (!e.empty() && (e.front() == '+' || e.front() == '-')) e.remove_prefix(1);
+    std::from_chars(e.data(), e.data() + e.size(), exp10);
+    if (neg) exp10 = -exp10;
+  }
+  // value = 0.digits * 10^n with k digits.
+  const int k = static_cast<int>(digits.size());
+  const int n = exp10 + 1;
+  if (k <= n && n <= 21) {
+    out += digits;
+    out.append(static_cast<std::size_t>(n - k), '0');
+  } else if (0 < n && n <= 21) {
+    out.append(digits, 0, static_cast<std::size_t>(n));
+    out += '.';
+    out.append(digits, static_cast<std::size_t>(n), std::string::npos);
+  } else if (-6 < n && n <= 0) {
+    out += "0.";
+    out.append(static_cast<std::size_t>(-n), '0');
+    out += digits;
+  } else {
+    out += digits[0];
+    if (k > 1) {
+      out += '.';
+      out.append(digits, 1, std::string::npos);
+    }
+    out += 'e';
+    const int e = n - 1;
+    out += (e < 0) ? '-' : '+';
+    append_integer(out, e < 0 ? -e : e);
+  }
+}
+
+void append_value(std::string& out, const json& v) {
+  switch (v.type()) {
+    case json::value_t::null:
+    case json::value_t::discarded:
+      out += "null";
+      return;
+    case json::value_t::boolean:
+      out += v.get<bool>() ? "true" : "false";
+      return;
+    case json::value_t::number_integer:
+      append_integer(out, v.get<json::number_integer_t>());
+      return;
+    case json::value_t::number_unsigned:
+      append_integer(out, v.get<json::number_unsigned_t>());
+      return;
+    case json::value_t::number_float:
+      append_double(out, v.get<json::number_float_t>());
+      return;
+    case json::value_t::string:
+      append_string(out, v.get_ref<const json::string_t&>());
+      return;
+    case json::value_t::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& e : v) {
+        if (!first) out += ',';
+        first = false;
+        append_value(out, e);
+      }
+      out += ']';
+      return;
+    }
+    case json::value_t::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [key, e] : v.items()) {
+        if (!first) out += ',';
+        first = false;
+        append_string(out, key);
+        out += ':';
+        append_value(out, e);
+      }
+      out += '}';
+      return;
+    }
+    case json::value_t::binary: {
+      const auto& b = v.get_binary();
+      out += "{\"bytes\":[";
+      for (std::size_t i = 0; i < b.size(); ++i) {
+        if (i) out += ',';
+        append_integer(out, static_cast<unsigned>(b[i]));
+      }
+      out += "],\"subtype\":";
+      if (b.has_subtype()) {
+        append_integer(out, static_cast<std::uint64_t>(b.subtype()));
+      } else {
+        out += "null";
+      }
+      out += '}';
+      return;
+    }
+  }
+  out += "null";
+}
+
+}  // namespace
+
+Result<json> parse_json(std::string_view text, std::size_t max_depth) {
+  if (nesting_exceeds(text, max_depth)) {
+    return make_error(Errc::too_deep, "JSON nested deeper than " + std::to_string(max_depth));
+  }
+  // JSON.parse does not skip a byte order mark; nlohmann does. Be as strict as JavaScript.
+  if (text.size() >= 3 && std::memcmp(text.data(), "\xEF\xBB\xBF", 3) == 0) {
+    return make_error(Errc::bad_json, "byte order mark before JSON text");
+  }
+  json value = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false,
+                           /*ignore_comments=*/false);
+  if (value.is_discarded()) return make_error(Errc::bad_json, "invalid JSON");
+  return value;
+}
+
+std::string dump_json(const json& value) {
+  std::string out;
+  append_value(out, value);
+  return out;
+}
+
+json binary(Bytes bytes) { return json::binary(std::move(bytes)); }
+
+json binary(std::string_view bytes) {
+  Bytes b(bytes.size());
+  if (!bytes.empty()) std::memcpy(b.data(), bytes.data(), bytes.size());
+  return json::binary(std::move(b));
+}
+
+}  // namespace sio
