@@ -1,0 +1,127 @@
+// sio/server/engine.hpp - the Engine.IO server over Boost.Beast, as the Socket.IO layer sees it.
+//
+// Threading: everything here runs on the one asio io_context the server is given; every callback
+// is invoked on that io_context's executor. Calls into EngineSocket / EngineServer must be made on
+// that executor too (post to executor() from other threads).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "sio/engineio/packet.hpp"
+
+namespace sio::server {
+
+// What the client sent when it opened the session; kept for the Socket.IO connect step.
+struct HandshakeInfo {
+  std::map<std::string, std::string> headers;  // lower-cased names
+  std::string url;                             // request target, e.g. "/socket.io/?EIO=4&..."
+  std::multimap<std::string, std::string> query;  // decoded query parameters
+  std::string remote_address;
+  bool secure = false;
+  engineio::Protocol protocol = engineio::Protocol::v4;
+  std::int64_t issued_ms = 0;  // milliseconds since the Unix epoch
+};
+
+// One Engine.IO session (polling and/or WebSocket). Owned by the EngineServer; the Socket.IO layer
+// holds it by shared_ptr. After on_close has fired, send/close are no-ops.
+class EngineSocket {
+ public:
+  virtual ~EngineSocket() = default;
+
+  virtual const std::string& id() const = 0;             // the 20-character sid
+  virtual const HandshakeInfo& handshake() const = 0;
+  virtual engineio::Protocol protocol() const = 0;
+  virtual std::string_view transport() const = 0;        // "polling" or "websocket"
+
+  // Queue one Engine.IO message packet (text, or raw bytes when binary).
+  virtual void send(std::string data, bool binary = false) = 0;
+  // Flush what is queued, then close with reason "forced close".
+  virtual void close() = 0;
+
+  // Set by the Socket.IO layer right after EngineServer::on_connection.
+  std::function<void(std::string_view data, bool binary)> on_message;
+  // reason as Node's engine.io reports it: "transport close", "transport error", "ping timeout",
+  // "parse error", "forced close", "server shutting down".
+  // Fired exactly once; afterwards on_message/on_close are cleared (callbacks may capture the
+  // socket). EngineSocket::close() and EngineServer::close() report "forced close" (as Node's
+  // engine.io does; "server shutting down" is the Socket.IO layer's reason). A close() over
+  // polling with no GET pending completes at the client's next GET (at most 30 s, Node's
+  // closeTimeout), so on_close may come later than close().
+  std::function<void(std::string_view reason)> on_close;
+};
+
+// A plain HTTP request that is neither Engine.IO nor the client bundle: see
+// EngineServer::on_http_request (the web demo and the admin UI serve their files through it).
+struct HttpRequest {
+  std::string method;                             // "GET", "HEAD", "POST", ...
+  std::string target;                             // as sent, e.g. "/admin/app.js?v=2"
+  std::string path;                               // target up to '?', percent-decoded
+  std::multimap<std::string, std::string> query;  // decoded query parameters
+  std::map<std::string, std::string> headers;     // lower-cased names (repeats joined by ", ")
+  std::string body;                               // at most max_http_buffer_size bytes
+  std::string remote_address;
+};
+
+struct HttpResponse {
+  unsigned status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;  // e.g. {"Content-Type", "text/html"}
+  std::string body;  // Content-Length is set by the server; for HEAD the body is not sent
+};
+
+// Sends the response. Call it exactly once, right away or later (on the io_context); calling it
+// after the connection went away (or the server closed) does nothing.
+using HttpResponder = std::function<void(HttpResponse)>;
+
+struct CorsOptions {
+  std::vector<std::string> origins;  // empty: no CORS headers; "*" allowed
+  bool credentials = false;
+};
+
+struct EngineOptions {
+  std::string path = "/socket.io/";
+  std::chrono::milliseconds ping_interval{25000};
+  std::chrono::milliseconds ping_timeout{20000};
+  std::chrono::milliseconds upgrade_timeout{10000};
+  std::size_t max_http_buffer_size = 1'000'000;
+  bool allow_polling = true;
+  bool allow_websocket = true;
+  bool allow_upgrades = true;
+  bool allow_eio3 = false;
+  CorsOptions cors;
+  // Optional file served at /socket.io.js and <path>socket.io.js (ETag, 304, gzip when asked).
+  std::string client_bundle_file;
+};
+
+class EngineServer {
+ public:
+  virtual ~EngineServer() = default;
+  virtual boost::asio::any_io_executor executor() const = 0;
+  virtual std::uint16_t port() const = 0;  // the bound port (useful when listening on port 0)
+  virtual std::size_t client_count() const = 0;
+  virtual void close() = 0;                // stops listening and closes every session
+
+  std::function<void(std::shared_ptr<EngineSocket>)> on_connection;
+
+  // Every request that is not for Engine.IO (path prefix options.path) nor the client bundle.
+  // Return true when the request is yours (then call the responder once, now or later); false
+  // (or no handler) answers 404. Runs on the io_context; don't block in it.
+  std::function<bool(const HttpRequest&, HttpResponder)> on_http_request;
+};
+
+// Listens on address:port (port 0 picks a free one) and serves Engine.IO at options.path.
+std::unique_ptr<EngineServer> make_engine_server(boost::asio::io_context& io, EngineOptions options,
+                                                 std::string address = "127.0.0.1",
+                                                 std::uint16_t port = 0);
+
+}  // namespace sio::server

@@ -1,0 +1,1008 @@
+// The Socket.IO server layer: Server, Namespace, Socket and the per-session Client (socket.io 4.8's
+// index.js / namespace.js / socket.js / client.js, re-expressed in C++ on the Engine.IO interface).
+#include <array>
+#include <ctime>
+#include <iostream>
+#include <random>
+#include <utility>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "internal.hpp"
+#include "sio/server/server.hpp"
+#include "sio/socketio/acks.hpp"
+
+namespace sio::server {
+
+namespace {
+
+// Node's RECOVERABLE_DISCONNECT_REASONS.
+bool recoverable(const std::string& reason) {
+  return reason == "transport error" || reason == "transport close" || reason == "forced close" ||
+         reason == "ping timeout" || reason == "server shutting down" ||
+         reason == "forced server close";
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// application/x-www-form-urlencoded decoding (URLSearchParams).
+std::string form_decode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '+') {
+      out.push_back(' ');
+    } else if (c == '%' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+json query_to_object(std::string_view query) {
+  json out = json::object();
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (part.empty()) continue;
+    const auto eq = part.find('=');
+    const auto key = form_decode(part.substr(0, eq));
+    const auto value = eq == std::string_view::npos ? std::string{} : form_decode(part.substr(eq + 1));
+    out[key] = value;  // last one wins, like Object.fromEntries
+  }
+  return out;
+}
+
+std::string js_date_string() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[96];
+  const auto n = std::strftime(buf, sizeof buf, "%a %b %d %Y %H:%M:%S GMT+0000 (Coordinated Universal Time)", &tm);
+  return std::string(buf, n);
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string event_name(const json& data) {
+  if (!data.is_array() || data.empty()) return {};
+  if (data[0].is_string()) return data[0].get<std::string>();
+  return data[0].dump();  // numbers are allowed as event names
+}
+
+json rest_args(const json& data) {
+  json args = json::array();
+  if (data.is_array()) {
+    for (std::size_t i = 1; i < data.size(); ++i) args.push_back(data[i]);
+  }
+  return args;
+}
+
+// An exception thrown by an application handler must not unwind through the server (and out of
+// io_context::run): it is reported on stderr and the packet is considered handled.
+template <class F>
+void guarded(const std::string& what, F&& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    std::cerr << "sio::server: handler for \"" << what << "\" threw: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "sio::server: handler for \"" << what << "\" threw\n";
+  }
+}
+
+}  // namespace
+
+std::string generate_id() {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  thread_local std::mt19937_64 rng{[] {
+    std::random_device rd;
+    std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
+    return std::mt19937_64(seq);
+  }()};
+  std::string id(20, 'A');
+  for (auto& c : id) c = kAlphabet[rng() & 63];
+  return id;
+}
+
+EngineOptions engine_options(const ServerOptions& options) {
+  EngineOptions e;
+  e.path = options.path;
+  if (e.path.empty() || e.path.back() != '/') e.path += '/';
+  e.ping_interval = options.ping_interval;
+  e.ping_timeout = options.ping_timeout;
+  e.upgrade_timeout = options.upgrade_timeout;
+  e.max_http_buffer_size = options.max_http_buffer_size;
+  e.allow_polling = false;
+  e.allow_websocket = false;
+  for (const auto& t : options.transports) {
+    if (t == "polling") e.allow_polling = true;
+    if (t == "websocket") e.allow_websocket = true;
+  }
+  e.allow_upgrades = options.allow_upgrades;
+  e.allow_eio3 = options.allow_eio3;
+  e.cors = options.cors;
+  if (options.serve_client) e.client_bundle_file = options.client_bundle_file;
+  return e;
+}
+
+// ---- Client: one Engine.IO session -------------------------------------------------------------
+
+namespace detail {
+
+class Client : public std::enable_shared_from_this<Client> {
+ public:
+  Client(Server& server, std::shared_ptr<EngineSocket> conn)
+      : server_(&server),
+        conn_(std::move(conn)),
+        protocol_(conn_->protocol() == engineio::Protocol::v3 ? socketio::Protocol::v4
+                                                               : socketio::Protocol::v5),
+        decoder_(protocol_),
+        connect_timer_(server.executor()) {}
+
+  void setup() {
+    std::weak_ptr<Client> weak = shared_from_this();
+    conn_->on_message = [weak](std::string_view data, bool binary) {
+      if (auto self = weak.lock()) self->on_data(data, binary);
+    };
+    conn_->on_close = [weak](std::string_view reason) {
+      if (auto self = weak.lock()) self->on_close(std::string(reason));
+    };
+    connect_timer_.expires_after(server_->options().connect_timeout);
+    connect_timer_.async_wait([weak](const boost::system::error_code& ec) {
+      if (ec) return;
+      auto self = weak.lock();
+      if (self && self->nsps_.empty()) self->close();
+    });
+  }
+
+  bool open() const { return open_ && server_ != nullptr; }
+  socketio::Protocol protocol() const { return protocol_; }
+  const std::shared_ptr<EngineSocket>& conn() const { return conn_; }
+  Server* server() const { return server_; }
+
+  void connect(const std::string& name, json auth) {
+    if (!server_) return;
+    if (server_->nsps_.count(name)) return do_connect(name, std::move(auth));
+    auto self = shared_from_this();
+    server_->check_namespace(name, auth, [self, name, auth](NamespacePtr nsp) {
+      if (nsp) return self->do_connect(name, auth);
+      auto packet = socketio::Packet::connect_error(name, json{{"message", "Invalid namespace"}});
+      self->write(socketio::encode(packet));
+    });
+  }
+
+  void do_connect(const std::string& name, json auth) {
+    if (!server_) return;
+    auto nsp = server_->of(name);
+    auto self = shared_from_this();
+    nsp->add(self, std::move(auth), [self, nsp](const SocketPtr& socket) {
+      self->sockets_[socket->id()] = socket;
+      self->nsps_[nsp->name()] = socket;
+      self->connect_timer_.cancel();
+    });
+  }
+
+  // Server-side disconnect of every namespace, then the session (socket.disconnect(true)).
+  void disconnect_all() {
+    auto self = shared_from_this();
+    auto sockets = sockets_;
+    for (auto& [id, socket] : sockets) SocketAccess::disconnect_now(*socket, false);
+    sockets_.clear();
+    nsps_.clear();
+    close();
+  }
+
+  void remove(const Socket& socket) {
+    auto it = sockets_.find(socket.id());
+    if (it == sockets_.end()) return;
+    nsps_.erase(socket.nsp().name());
+    sockets_.erase(it);
+  }
+
+  // Closes the session from our side (Node's client.close()).
+  void close() { close_with("forced server close"); }
+
+  // Closes the Engine.IO session; our sockets see `reason` (not whatever the engine reports for
+  // a close we asked for, which on_close then ignores).
+  void close_with(const std::string& reason) {
+    if (closed_) return;
+    auto self = shared_from_this();
+    open_ = false;
+    on_close(reason);
+    conn_->close();
+  }
+
+  void write(const socketio::Encoded& encoded, const EmitFlags& /*flags*/ = {}) {
+    if (!open_) return;
+    conn_->send(encoded.text, false);
+    for (const auto& a : encoded.attachments) conn_->send(a, true);
+  }
+
+  void on_data(std::string_view data, bool binary) {
+    if (!open_) return;
+    auto self = shared_from_this();
+    auto result = binary ? decoder_.feed_binary(data) : decoder_.feed_text(data);
+    if (!result) {
+      // Node: client.onerror -> conn.close() -> "forced close" for every socket.
+      close_with("forced close");
+      return;
+    }
+    if (result.value()) on_decoded(std::move(*result.value()));
+  }
+
+  void on_decoded(socketio::Packet packet) {
+    std::string name = packet.nsp;
+    json auth = json::object();
+    if (protocol_ == socketio::Protocol::v4) {
+      auth = query_to_object(packet.query);
+    } else if (packet.has_data() && packet.type == socketio::PacketType::connect) {
+      auth = packet.data;
+    }
+    auto it = nsps_.find(name);
+    if (it == nsps_.end() && packet.type == socketio::PacketType::connect) {
+      connect(name, std::move(auth));
+    } else if (it != nsps_.end() && packet.type != socketio::PacketType::connect &&
+               packet.type != socketio::PacketType::connect_error) {
+      auto socket = it->second;
+      socket->on_packet(std::move(packet));
+    } else {
+      close();  // invalid state
+    }
+  }
+
+  void on_close(const std::string& reason) {
+    if (closed_) return;
+    closed_ = true;
+    open_ = false;
+    auto self = shared_from_this();
+    connect_timer_.cancel();
+    auto sockets = std::move(sockets_);
+    sockets_.clear();
+    nsps_.clear();
+    for (auto& [id, socket] : sockets) socket->on_close(reason);
+    decoder_.reset();
+    if (server_) server_->remove_client(this);
+  }
+
+  void detach() {
+    server_ = nullptr;
+    open_ = false;
+    closed_ = true;
+    connect_timer_.cancel();
+    sockets_.clear();
+    nsps_.clear();
+  }
+
+ private:
+  Server* server_;
+  std::shared_ptr<EngineSocket> conn_;
+  socketio::Protocol protocol_;
+  socketio::Decoder decoder_;
+  boost::asio::steady_timer connect_timer_;
+  std::map<SocketId, SocketPtr> sockets_;
+  std::map<std::string, SocketPtr> nsps_;
+  bool open_ = true;
+  bool closed_ = false;
+};
+
+void SocketAccess::join_now(Socket& socket, const std::vector<Room>& rooms) {
+  if (socket.closed_ || !socket.nsp_->server()) return;
+  socket.nsp_->adapter().add_all(socket.id_, std::set<Room>(rooms.begin(), rooms.end()));
+}
+
+void SocketAccess::leave_now(Socket& socket, const Room& room) {
+  if (!socket.nsp_->server()) return;
+  socket.nsp_->adapter().del(socket.id_, room);
+}
+
+void SocketAccess::disconnect_now(Socket& socket, bool close) {
+  if (!socket.connected_) return;
+  if (close) {
+    socket.client_->disconnect_all();
+  } else {
+    socket.send_packet(socketio::Packet::disconnect(socket.nsp_->name()));
+    socket.on_close("server namespace disconnect");
+  }
+}
+
+}  // namespace detail
+
+// ---- Socket ------------------------------------------------------------------------------------
+
+Socket::Socket(Private, NamespacePtr nsp, std::shared_ptr<detail::Client> client, json auth,
+               std::optional<Session> previous)
+    : nsp_(std::move(nsp)), client_(std::move(client)) {
+  if (previous) {
+    id_ = previous->sid;
+    pid_ = previous->pid;
+    data = previous->data;
+    missed_packets_ = std::move(previous->missed_packets);
+    recovered_rooms_ = std::move(previous->rooms);
+    recovered_ = true;
+  } else {
+    if (client_->protocol() == socketio::Protocol::v4) {
+      id_ = nsp_->name() != "/" ? nsp_->name() + "#" + client_->conn()->id() : client_->conn()->id();
+    } else {
+      id_ = generate_id();  // not the Engine.IO id, which is sensitive
+    }
+    if (nsp_->server() && nsp_->server()->options().connection_state_recovery) pid_ = generate_id();
+  }
+  const auto& info = client_->conn()->handshake();
+  handshake_.headers = info.headers;
+  handshake_.time = js_date_string();
+  handshake_.address = info.remote_address;
+  handshake_.xdomain = info.headers.count("origin") > 0;
+  handshake_.secure = info.secure;
+  handshake_.issued = now_ms();
+  handshake_.url = info.url;
+  handshake_.query = info.query;
+  handshake_.auth = auth.is_object() ? std::move(auth) : json::object();
+}
+
+Socket::~Socket() = default;
+
+std::shared_ptr<EngineSocket> Socket::conn() const { return client_->conn(); }
+boost::asio::any_io_executor Socket::executor() const { return nsp_->executor(); }
+
+void Socket::post(std::function<void()> fn) const {
+  boost::asio::dispatch(nsp_->executor(), std::move(fn));
+}
+
+void Socket::on(const std::string& event, EventHandler handler) {
+  handlers_.emplace(event, std::move(handler));
+}
+void Socket::off(const std::string& event) { handlers_.erase(event); }
+
+std::size_t Socket::on_any(AnyHandler handler) {
+  any_.emplace_back(next_listener_id_, std::move(handler));
+  return next_listener_id_++;
+}
+void Socket::off_any(std::optional<std::size_t> id) {
+  if (!id) return any_.clear();
+  std::erase_if(any_, [&](const auto& p) { return p.first == *id; });
+}
+std::size_t Socket::on_any_outgoing(AnyHandler handler) {
+  any_outgoing_.emplace_back(next_listener_id_, std::move(handler));
+  return next_listener_id_++;
+}
+void Socket::off_any_outgoing(std::optional<std::size_t> id) {
+  if (!id) return any_outgoing_.clear();
+  std::erase_if(any_outgoing_, [&](const auto& p) { return p.first == *id; });
+}
+void Socket::on_disconnecting(DisconnectHandler handler) { on_disconnecting_.push_back(std::move(handler)); }
+void Socket::on_disconnect(DisconnectHandler handler) { on_disconnect_.push_back(std::move(handler)); }
+
+bool Socket::emit(std::string_view event, json args) { return do_emit(event, std::move(args), {}, {}); }
+bool Socket::emit(std::string_view event, json args, AckCallback ack) {
+  return do_emit(event, std::move(args), std::move(ack), {});
+}
+std::future<AckResult> Socket::emit_with_ack(std::string_view event, json args) {
+  return SocketEmitter(shared_from_this(), {}).emit_with_ack(event, std::move(args));
+}
+SocketEmitter Socket::timeout(std::chrono::milliseconds t) {
+  EmitFlags f;
+  f.timeout = t;
+  return SocketEmitter(shared_from_this(), f);
+}
+SocketEmitter Socket::volatile_() {
+  EmitFlags f;
+  f.volatile_ = true;
+  return SocketEmitter(shared_from_this(), f);
+}
+SocketEmitter Socket::compress(bool c) {
+  EmitFlags f;
+  f.compress = c;
+  return SocketEmitter(shared_from_this(), f);
+}
+
+bool Socket::do_emit(std::string_view event, json args, AckCallback ack, EmitFlags flags) {
+  if (socketio::is_reserved_event(event)) return false;
+  json payload = detail::event_data(event, std::move(args));
+  auto self = shared_from_this();
+  post([self, payload = std::move(payload), ack = std::move(ack), flags]() mutable {
+    auto* server = self->nsp_->server();
+    if (!server) {
+      if (ack) ack(make_error(Errc::disconnected, "server closed"), json::array());
+      return;
+    }
+    auto packet = socketio::Packet::event(self->nsp_->name(), std::move(payload));
+    if (ack) {
+      std::optional<detail::AckClock::time_point> deadline;
+      if (flags.timeout) deadline = detail::AckClock::now() + *flags.timeout;
+      auto id_holder = std::make_shared<std::uint64_t>(0);
+      std::weak_ptr<Socket> weak = self;
+      const auto id = detail::NamespaceAccess::acks(*self->nsp_).add(
+          [weak, id_holder, ack = std::move(ack)](std::optional<sio::Error> error, json args) {
+            if (auto s = weak.lock()) s->pending_acks_.erase(*id_holder);
+            ack(std::move(error), std::move(args));
+          },
+          deadline);
+      *id_holder = id;
+      self->pending_acks_.insert(id);
+      packet.id = id;
+      if (self->closed_) {
+        // Nothing will answer: fail now rather than never.
+        detail::NamespaceAccess::acks(*self->nsp_).fail(id, make_error(Errc::disconnected, "socket is disconnected"));
+        return;
+      }
+    }
+    if (self->closed_) return;  // refused or disconnected: nothing to send to
+    if (server->options().connection_state_recovery) {
+      // Through the adapter, so the packet is stored (with its offset) for a later recovery.
+      BroadcastOptions opts;
+      opts.rooms = {self->id_};
+      opts.flags = flags;
+      self->nsp_->adapter().broadcast(std::move(packet), opts);
+    } else {
+      self->notify_outgoing(packet.data);
+      self->send_packet(std::move(packet), flags);
+    }
+  });
+  return true;
+}
+
+void Socket::send_packet(socketio::Packet packet, const EmitFlags& flags) {
+  packet.nsp = nsp_->name();
+  client_->write(socketio::encode(packet), flags);
+}
+
+void Socket::write_encoded(const socketio::Encoded& encoded, const EmitFlags& flags) {
+  client_->write(encoded, flags);
+}
+
+void Socket::register_broadcast_ack(std::uint64_t id, std::function<void(json)> ack) {
+  broadcast_acks_[id] = std::move(ack);
+}
+
+void Socket::notify_outgoing(const json& payload) {
+  if (any_outgoing_.empty()) return;
+  const auto listeners = any_outgoing_;
+  const auto name = event_name(payload);
+  const auto args = rest_args(payload);
+  for (const auto& [id, fn] : listeners) {
+    if (fn) fn(name, args);
+  }
+}
+
+BroadcastOperator Socket::broadcast() const { return BroadcastOperator(nsp_, {}, {id_}); }
+BroadcastOperator Socket::to(const Room& room) const { return broadcast().to(room); }
+BroadcastOperator Socket::except(const Room& room) const { return broadcast().except(room); }
+BroadcastOperator Socket::local() const { return broadcast().local(); }
+
+void Socket::join(const std::vector<Room>& rooms) {
+  auto self = shared_from_this();
+  post([self, rooms] { detail::SocketAccess::join_now(*self, rooms); });
+}
+void Socket::leave(const Room& room) {
+  auto self = shared_from_this();
+  post([self, room] { detail::SocketAccess::leave_now(*self, room); });
+}
+void Socket::leave_all() {
+  auto self = shared_from_this();
+  post([self] {
+    if (self->nsp_->server()) self->nsp_->adapter().del_all(self->id_);
+  });
+}
+std::set<Room> Socket::rooms() const {
+  if (!nsp_->server()) return {};
+  return nsp_->adapter().socket_rooms(id_).value_or(std::set<Room>{});
+}
+
+void Socket::disconnect(bool close) {
+  auto self = shared_from_this();
+  post([self, close] { detail::SocketAccess::disconnect_now(*self, close); });
+}
+
+void Socket::on_connect() {
+  connected_ = true;
+  detail::SocketAccess::join_now(*this, {id_});
+  if (client_->protocol() == socketio::Protocol::v4) {
+    send_packet(socketio::Packet::connect(nsp_->name()));
+  } else {
+    json payload = {{"sid", id_}};
+    if (!pid_.empty()) payload["pid"] = pid_;
+    send_packet(socketio::Packet::connect(nsp_->name(), std::move(payload)));
+  }
+}
+
+void Socket::on_packet(socketio::Packet packet) {
+  switch (packet.type) {
+    case socketio::PacketType::event:
+    case socketio::PacketType::binary_event:
+      on_event(std::move(packet));
+      break;
+    case socketio::PacketType::ack:
+    case socketio::PacketType::binary_ack:
+      on_ack(std::move(packet));
+      break;
+    case socketio::PacketType::disconnect:
+      on_close("client namespace disconnect");
+      break;
+    default:
+      break;
+  }
+}
+
+void Socket::on_event(socketio::Packet packet) {
+  auto self = shared_from_this();
+  const json payload = packet.data.is_array() ? std::move(packet.data) : json::array();
+  AckFn ack;
+  if (packet.id) {
+    std::weak_ptr<Socket> weak = self;
+    auto sent = std::make_shared<std::atomic<bool>>(false);
+    const auto id = *packet.id;
+    ack = [weak, sent, id](json args) {
+      if (sent->exchange(true)) return;
+      auto s = weak.lock();
+      if (!s) return;
+      if (!args.is_array()) args = json::array({std::move(args)});
+      s->post([s, id, args = std::move(args)]() mutable {
+        if (!s->nsp_->server()) return;
+        s->send_packet(socketio::Packet::ack(s->nsp_->name(), id, std::move(args)));
+      });
+    };
+  }
+  const auto name = event_name(payload);
+  const auto args = rest_args(payload);
+  if (!any_.empty()) {
+    const auto listeners = any_;
+    for (const auto& [id, fn] : listeners) {
+      if (fn) guarded(name, [&] { fn(name, args); });
+    }
+  }
+  if (!connected_) return;  // ignore packets received after disconnection
+  std::vector<EventHandler> matching;
+  auto range = handlers_.equal_range(name);
+  for (auto it = range.first; it != range.second; ++it) matching.push_back(it->second);
+  for (const auto& fn : matching) {
+    if (fn) guarded(name, [&] { fn(args, ack); });
+  }
+}
+
+void Socket::on_ack(socketio::Packet packet) {
+  if (!packet.id) return;
+  const auto id = *packet.id;
+  json args = packet.data.is_array() ? std::move(packet.data) : json::array();
+  if (pending_acks_.erase(id)) {
+    detail::NamespaceAccess::acks(*nsp_).resolve(id, std::move(args));
+    return;
+  }
+  auto it = broadcast_acks_.find(id);
+  if (it == broadcast_acks_.end()) return;  // late or unknown ack
+  auto fn = std::move(it->second);
+  broadcast_acks_.erase(it);
+  if (fn) fn(args.empty() ? json(nullptr) : args[0]);
+}
+
+void Socket::cleanup() {
+  if (nsp_->server()) nsp_->adapter().del_all(id_);
+  nsp_->remove(*this);
+  closed_ = true;
+}
+
+void Socket::on_close(const std::string& reason) {
+  if (!connected_) return;
+  auto self = shared_from_this();
+  {
+    auto handlers = on_disconnecting_;
+    for (const auto& fn : handlers) {
+      if (fn) fn(reason);
+    }
+  }
+  auto* server = nsp_->server();
+  if (server && server->options().connection_state_recovery && recoverable(reason)) {
+    Session session;
+    session.sid = id_;
+    session.pid = pid_;
+    const auto rooms_now = rooms();
+    session.rooms.assign(rooms_now.begin(), rooms_now.end());
+    session.data = data;
+    nsp_->adapter().persist_session(std::move(session));
+  }
+  cleanup();
+  client_->remove(*this);
+  connected_ = false;
+  // Pending acknowledgements can no longer be answered.
+  const auto pending = pending_acks_;
+  pending_acks_.clear();
+  for (auto id : pending) {
+    detail::NamespaceAccess::acks(*nsp_).fail(id, make_error(Errc::disconnected, "socket has been disconnected"));
+  }
+  broadcast_acks_.clear();
+  auto handlers = std::move(on_disconnect_);
+  on_disconnect_.clear();
+  for (const auto& fn : handlers) {
+    if (fn) fn(reason);
+  }
+  // Drop the handlers: they often capture the socket itself.
+  handlers_.clear();
+  any_.clear();
+  any_outgoing_.clear();
+  on_disconnecting_.clear();
+}
+
+void Socket::send_connect_error(const ConnectError& error) {
+  json payload;
+  if (client_->protocol() == socketio::Protocol::v4) {
+    payload = error.data.is_discarded() || error.data.is_null() ? json(error.message) : error.data;
+  } else {
+    payload = {{"message", error.message}};
+    if (!error.data.is_discarded()) payload["data"] = error.data;
+  }
+  send_packet(socketio::Packet::connect_error(nsp_->name(), std::move(payload)));
+}
+
+// ---- SocketEmitter -------------------------------------------------------------------------------
+
+SocketEmitter SocketEmitter::timeout(std::chrono::milliseconds t) const {
+  auto f = flags_;
+  f.timeout = t;
+  return SocketEmitter(socket_, f);
+}
+SocketEmitter SocketEmitter::volatile_() const {
+  auto f = flags_;
+  f.volatile_ = true;
+  return SocketEmitter(socket_, f);
+}
+SocketEmitter SocketEmitter::compress(bool c) const {
+  auto f = flags_;
+  f.compress = c;
+  return SocketEmitter(socket_, f);
+}
+bool SocketEmitter::emit(std::string_view event, json args) const {
+  return socket_->do_emit(event, std::move(args), {}, flags_);
+}
+bool SocketEmitter::emit(std::string_view event, json args, AckCallback ack) const {
+  return socket_->do_emit(event, std::move(args), std::move(ack), flags_);
+}
+std::future<AckResult> SocketEmitter::emit_with_ack(std::string_view event, json args) const {
+  auto promise = std::make_shared<std::promise<AckResult>>();
+  auto future = promise->get_future();
+  const bool ok = emit(event, std::move(args), [promise](std::optional<sio::Error> error, json a) {
+    promise->set_value(AckResult{std::move(error), std::move(a)});
+  });
+  if (!ok) {
+    promise->set_value(AckResult{make_error(Errc::reserved_event_name, std::string(event)), json::array()});
+  }
+  return future;
+}
+
+// ---- Namespace ---------------------------------------------------------------------------------
+
+Namespace::Namespace(Private, Server& server, std::string name, bool parent)
+    : server_(&server),
+      name_(std::move(name)),
+      parent_(parent),
+      executor_(server.executor()),
+      acks_(std::make_shared<detail::NamespaceAcks>(server.executor())) {}
+
+Namespace::~Namespace() = default;
+
+void Namespace::init_adapter() {
+  const auto& opts = server_->options();
+  if (parent_) {
+    adapter_ = std::make_unique<detail::ParentBroadcastAdapter>(*this);
+  } else if (opts.adapter) {
+    adapter_ = opts.adapter(*this);
+  } else if (opts.connection_state_recovery) {
+    adapter_ = std::make_unique<SessionAwareAdapter>(
+        *this, opts.connection_state_recovery->max_disconnection_duration);
+  } else {
+    adapter_ = std::make_unique<InMemoryAdapter>(*this);
+  }
+  adapter_->init();
+}
+
+Namespace& Namespace::use(Middleware middleware) {
+  middlewares_.push_back(std::move(middleware));
+  return *this;
+}
+Namespace& Namespace::on_connection(ConnectionHandler handler) {
+  connection_handlers_.push_back(std::move(handler));
+  return *this;
+}
+Namespace& Namespace::on_server_side(const std::string& event, std::function<void(const json&)> handler) {
+  server_side_handlers_.emplace(event, std::move(handler));
+  return *this;
+}
+
+BroadcastOperator Namespace::all() { return BroadcastOperator(shared_from_this()); }
+BroadcastOperator Namespace::to(const Room& room) { return all().to(room); }
+BroadcastOperator Namespace::to(const std::vector<Room>& rooms) { return all().to(rooms); }
+BroadcastOperator Namespace::except(const Room& room) { return all().except(room); }
+BroadcastOperator Namespace::compress(bool c) { return all().compress(c); }
+BroadcastOperator Namespace::volatile_() { return all().volatile_(); }
+BroadcastOperator Namespace::local() { return all().local(); }
+BroadcastOperator Namespace::timeout(std::chrono::milliseconds t) { return all().timeout(t); }
+bool Namespace::emit(std::string_view event, json args) { return all().emit(event, std::move(args)); }
+bool Namespace::emit(std::string_view event, json args, BroadcastAckCallback callback) {
+  return all().emit(event, std::move(args), std::move(callback));
+}
+void Namespace::sockets_join(const Room& room) { all().sockets_join(room); }
+void Namespace::sockets_leave(const Room& room) { all().sockets_leave(room); }
+void Namespace::disconnect_sockets(bool close) { all().disconnect_sockets(close); }
+void Namespace::fetch_sockets(std::function<void(std::vector<SocketPtr>)> callback) {
+  all().fetch_sockets(std::move(callback));
+}
+bool Namespace::server_side_emit(std::string_view event, json args) {
+  if (event == "connect" || event == "connection" || event == "new_namespace") return false;
+  json payload = detail::event_data(event, std::move(args));
+  auto self = shared_from_this();
+  boost::asio::dispatch(executor_, [self, payload = std::move(payload)] {
+    if (self->server_) self->adapter_->server_side_emit(payload);
+  });
+  return true;
+}
+
+NamespacePtr Namespace::create_child(const std::string& name) {
+  auto child = std::make_shared<Namespace>(Private{}, *server_, name, false);
+  child->init_adapter();
+  child->middlewares_ = middlewares_;
+  child->connection_handlers_ = connection_handlers_;
+  children_.push_back(child);
+  server_->nsps_[name] = child;
+  const auto handlers = server_->new_namespace_handlers_;
+  for (const auto& fn : handlers) {
+    if (fn) fn(*child);
+  }
+  if (server_->options().cleanup_empty_child_namespaces) child->cleanup_parent_ = weak_from_this();
+  return child;
+}
+
+void Namespace::add(const std::shared_ptr<detail::Client>& client, json auth,
+                    std::function<void(const SocketPtr&)> on_added) {
+  auto self = shared_from_this();
+  auto create = [self, client, auth, on_added = std::move(on_added)](std::optional<Session> session) mutable {
+    if (!self->server_ || !client->open()) return;
+    auto socket = std::make_shared<Socket>(Socket::Private{}, self, client, auth, std::move(session));
+    self->pre_connect_sockets_[socket->id()] = socket;
+    const auto& recovery = self->server_->options().connection_state_recovery;
+    if (recovery && recovery->skip_middlewares && socket->recovered_ && client->open()) {
+      return self->do_connect(socket, on_added);
+    }
+    self->run_middlewares(socket, 0, [self, socket, client, on_added](std::optional<ConnectError> error) {
+      if (!client->open()) {
+        socket->cleanup();
+        return;
+      }
+      if (error) {
+        socket->cleanup();
+        socket->send_connect_error(*error);
+        return;
+      }
+      self->do_connect(socket, on_added);
+    });
+  };
+  const auto& recovery = server_->options().connection_state_recovery;
+  if (recovery && auth.is_object() && auth.contains("pid") && auth["pid"].is_string() &&
+      auth.contains("offset") && auth["offset"].is_string()) {
+    auto done = std::make_shared<decltype(create)>(std::move(create));
+    adapter_->restore_session(auth["pid"].get<std::string>(), auth["offset"].get<std::string>(),
+                              [done](std::optional<Session> session) { (*done)(std::move(session)); });
+    return;
+  }
+  create(std::nullopt);
+}
+
+void Namespace::run_middlewares(const SocketPtr& socket, std::size_t index,
+                                std::function<void(std::optional<ConnectError>)> done) {
+  if (index >= middlewares_.size()) return done(std::nullopt);
+  auto self = shared_from_this();
+  auto called = std::make_shared<std::atomic<bool>>(false);
+  Next next = [self, socket, index, done, called](std::optional<ConnectError> error) {
+    if (called->exchange(true)) return;  // next() called twice
+    boost::asio::dispatch(self->executor_, [self, socket, index, done, error = std::move(error)]() mutable {
+      if (!self->server_) return;
+      if (error) return done(std::move(error));
+      self->run_middlewares(socket, index + 1, done);
+    });
+  };
+  auto middleware = middlewares_[index];
+  middleware(*socket, std::move(next));
+}
+
+void Namespace::do_connect(const SocketPtr& socket, const std::function<void(const SocketPtr&)>& fn) {
+  pre_connect_sockets_.erase(socket->id());
+  sockets_[socket->id()] = socket;
+  if (socket->recovered_) {
+    // Node's Socket constructor: rejoin the previous rooms and replay the missed packets (these
+    // go out before the CONNECT packet; the client buffers them until it is connected).
+    const auto rooms = socket->recovered_rooms_;
+    detail::SocketAccess::join_now(*socket, rooms);
+    for (auto& payload : socket->missed_packets_) {
+      socket->send_packet(socketio::Packet::event(name_, payload));
+    }
+    socket->missed_packets_.clear();
+  }
+  socket->on_connect();
+  if (fn) fn(socket);
+  const auto handlers = connection_handlers_;
+  for (const auto& h : handlers) {
+    if (h) h(*socket);
+  }
+}
+
+void Namespace::remove(const Socket& socket) {
+  if (!sockets_.erase(socket.id())) pre_connect_sockets_.erase(socket.id());
+  if (sockets_.empty() && server_) {
+    if (auto parent = cleanup_parent_.lock()) {
+      adapter_->close();
+      server_->nsps_.erase(name_);
+      std::erase_if(parent->children_, [this](const NamespacePtr& c) { return c.get() == this; });
+    }
+  }
+}
+
+void Namespace::detach() {
+  server_ = nullptr;
+  acks_->shutdown();
+}
+
+// ---- Server ------------------------------------------------------------------------------------
+
+Server::Server(std::unique_ptr<EngineServer> engine, ServerOptions options)
+    : options_(std::move(options)), engine_(std::move(engine)), executor_(engine_->executor()) {
+  attach();
+}
+
+Server::Server(boost::asio::io_context& io, ServerOptions options, std::string address,
+               std::uint16_t port)
+    : options_(std::move(options)),
+      engine_(make_engine_server(io, engine_options(options_), std::move(address), port)),
+      executor_(engine_->executor()) {
+  attach();
+}
+
+Server::~Server() {
+  do_close();
+  engine_->on_connection = nullptr;
+  for (auto& [ptr, client] : clients_) client->detach();
+  clients_.clear();
+  for (auto& [name, nsp] : nsps_) nsp->detach();
+  for (auto& entry : parents_) entry.parent->detach();
+}
+
+void Server::attach() {
+  main_ = of("/");
+  engine_->on_connection = [this](std::shared_ptr<EngineSocket> conn) { on_engine_connection(std::move(conn)); };
+}
+
+void Server::on_engine_connection(std::shared_ptr<EngineSocket> conn) {
+  if (closed_) {
+    conn->close();
+    return;
+  }
+  auto client = std::make_shared<detail::Client>(*this, conn);
+  clients_[client.get()] = client;
+  client->setup();
+  if (conn->protocol() == engineio::Protocol::v3) client->connect("/", json::object());
+}
+
+void Server::remove_client(const detail::Client* client) { clients_.erase(client); }
+
+NamespacePtr Server::of(std::string name, ConnectionHandler on_connection) {
+  if (name.empty() || name[0] != '/') name.insert(name.begin(), '/');
+  NamespacePtr nsp;
+  if (auto it = nsps_.find(name); it != nsps_.end()) {
+    nsp = it->second;
+  } else {
+    for (auto& entry : parents_) {
+      if (entry.regex && std::regex_search(name, *entry.regex)) {
+        nsp = entry.parent->create_child(name);
+        break;
+      }
+    }
+    if (!nsp) {
+      nsp = std::make_shared<Namespace>(Namespace::Private{}, *this, name, false);
+      nsp->init_adapter();
+      nsps_[name] = nsp;
+      if (name != "/") {
+        const auto handlers = new_namespace_handlers_;
+        for (const auto& fn : handlers) {
+          if (fn) fn(*nsp);
+        }
+      }
+    }
+  }
+  if (on_connection) nsp->on_connection(std::move(on_connection));
+  return nsp;
+}
+
+NamespacePtr Server::of(const std::regex& pattern, ConnectionHandler on_connection) {
+  auto parent = std::make_shared<Namespace>(Namespace::Private{}, *this,
+                                            "/_" + std::to_string(parent_count_++), true);
+  parent->init_adapter();
+  const std::regex re = pattern;
+  parents_.push_back(ParentEntry{[re](const std::string& name, const json&) { return std::regex_search(name, re); },
+                                 re, parent});
+  if (on_connection) parent->on_connection(std::move(on_connection));
+  return parent;
+}
+
+NamespacePtr Server::of(NamespacePredicate predicate, ConnectionHandler on_connection) {
+  auto parent = std::make_shared<Namespace>(Namespace::Private{}, *this,
+                                            "/_" + std::to_string(parent_count_++), true);
+  parent->init_adapter();
+  parents_.push_back(ParentEntry{std::move(predicate), std::nullopt, parent});
+  if (on_connection) parent->on_connection(std::move(on_connection));
+  return parent;
+}
+
+void Server::check_namespace(const std::string& name, const json& auth,
+                             const std::function<void(NamespacePtr)>& fn) {
+  const auto parents = parents_;
+  for (const auto& entry : parents) {
+    if (!entry.predicate || !entry.predicate(name, auth)) continue;
+    if (auto it = nsps_.find(name); it != nsps_.end()) return fn(it->second);
+    return fn(entry.parent->create_child(name));
+  }
+  fn(nullptr);
+}
+
+Server& Server::use(Middleware middleware) {
+  main_->use(std::move(middleware));
+  return *this;
+}
+Server& Server::on_connection(ConnectionHandler handler) {
+  main_->on_connection(std::move(handler));
+  return *this;
+}
+Server& Server::on_new_namespace(std::function<void(Namespace&)> handler) {
+  new_namespace_handlers_.push_back(std::move(handler));
+  return *this;
+}
+bool Server::emit(std::string_view event, json args) { return main_->emit(event, std::move(args)); }
+BroadcastOperator Server::to(const Room& room) { return main_->to(room); }
+BroadcastOperator Server::except(const Room& room) { return main_->except(room); }
+BroadcastOperator Server::timeout(std::chrono::milliseconds t) { return main_->timeout(t); }
+BroadcastOperator Server::volatile_() { return main_->volatile_(); }
+BroadcastOperator Server::compress(bool c) { return main_->compress(c); }
+BroadcastOperator Server::local() { return main_->local(); }
+void Server::sockets_join(const Room& room) { main_->sockets_join(room); }
+void Server::sockets_leave(const Room& room) { main_->sockets_leave(room); }
+void Server::disconnect_sockets(bool close) { main_->disconnect_sockets(close); }
+void Server::fetch_sockets(std::function<void(std::vector<SocketPtr>)> callback) {
+  main_->fetch_sockets(std::move(callback));
+}
+bool Server::server_side_emit(std::string_view event, json args) {
+  return main_->server_side_emit(event, std::move(args));
+}
+
+void Server::close() {
+  std::weak_ptr<int> alive = alive_;
+  boost::asio::dispatch(executor_, [this, alive] {
+    if (alive.lock()) do_close();
+  });
+}
+
+void Server::do_close() {
+  if (closed_) return;
+  closed_ = true;
+  const auto nsps = nsps_;
+  for (const auto& [name, nsp] : nsps) {
+    const auto sockets = nsp->sockets_;
+    for (const auto& [id, socket] : sockets) socket->on_close("server shutting down");
+    nsp->adapter_->close();
+  }
+  engine_->close();
+}
+
+}  // namespace sio::server
