@@ -488,7 +488,7 @@ TEST_F(EngineServerTest, RawPollingSession) {
 TEST_F(EngineServerTest, RawPingTimeoutWhenClientIsSilent) {
   start(fast_options());
   const auto t0 = std::chrono::steady_clock::now();
-  auto out = raw(port_, {step("GET", "/socket.io/?EIO=4&transport=polling", {{"saveSid", true}})});
+  auto out = raw(port_, json::array({step("GET", "/socket.io/?EIO=4&transport=polling", {{"saveSid", true}})}));
   ASSERT_EQ(out.size(), 1u);
   ASSERT_TRUE(wait_closes(1));
   EXPECT_EQ(closes()[0], "ping timeout");
@@ -541,12 +541,18 @@ TEST_F(EngineServerTest, RawOversizedPostIs413) {
       step("GET", "/socket.io/?EIO=4&transport=polling", {{"saveSid", true}}),
       step("POST", "/socket.io/?EIO=4&transport=polling&sid=$SID", {{"body", "4" + std::string(1000, 'x')}}),
       step("POST", "/socket.io/?EIO=4&transport=polling&sid=$SID", {{"body", "4" + std::string(999, 'y')}}),
+      step("GET", "/socket.io/?EIO=4&transport=polling", {{"saveSid", true}}),
+      step("POST", "/socket.io/?EIO=4&transport=polling&sid=$SID", {{"body", "4" + std::string(999, 'y')}}),
   });
-  ASSERT_EQ(out.size(), 3u);
+  ASSERT_EQ(out.size(), 5u);
   const std::string open = out[0]["body"];
   EXPECT_EQ(json::parse(open.substr(1))["maxPayload"], 1000);
   EXPECT_EQ(out[1]["status"], 413) << out[1].dump();
-  EXPECT_EQ(out[2]["status"], 200) << out[2].dump();  // at the limit: accepted
+  // The oversized POST closed its session ("transport error"): the sid is gone.
+  expect_error(out[2], 1, "Session ID unknown");
+  ASSERT_TRUE(wait_closes(1));
+  EXPECT_EQ(closes()[0], "transport error");
+  EXPECT_EQ(out[4]["status"], 200) << out[4].dump();  // at the limit: accepted
 }
 
 TEST_F(EngineServerTest, RawCors) {
@@ -578,7 +584,7 @@ TEST_F(EngineServerTest, RawCorsWildcard) {
   auto o = fast_options();
   o.cors.origins = {"*"};
   start(o);
-  auto out = raw(port_, {step("GET", "/socket.io/?EIO=4&transport=polling", {{"headers", {{"Origin", "http://a.b"}}}})});
+  auto out = raw(port_, json::array({step("GET", "/socket.io/?EIO=4&transport=polling", {{"headers", {{"Origin", "http://a.b"}}}})}));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0]["headers"]["access-control-allow-origin"], "*");
 }

@@ -146,6 +146,7 @@ const std::vector<std::string> kV4Checks = {
     "connect", "events-and-acks", "server-to-client-ack", "server-to-client-ack-timeout",
     "client-to-server-ack-timeout", "binary-both-ways", "catch-all", "emit-from-another-thread",
     "static-namespace", "invalid-namespace", "dynamic-namespace", "middleware-refusal", "auth",
+    "handshake-in-middleware", "reserved-event-names", "server-side-socket-ops",
     "rooms-broadcast-except", "broadcast-with-acks", "disconnect-reasons"};
 
 const std::vector<std::string> kV2Checks = {

@@ -349,7 +349,7 @@ TEST_F(SocketIoTest, BinaryBothWays) {
   feed_binary(c, std::string("\x01\x02\x03", 3));
   ASSERT_TRUE(got.is_array());
   ASSERT_TRUE(got[0].is_binary());
-  EXPECT_EQ(got[0].get_binary(), (sio::Bytes{1, 2, 3}));
+  EXPECT_EQ(static_cast<const sio::Bytes&>(got[0].get_binary()), (sio::Bytes{1, 2, 3}));
   EXPECT_EQ(got[1], "t");
   on_executor([&] { sock->emit("back", json::array({sio::binary(sio::Bytes{9, 8})})); });
   ASSERT_EQ(c->sent.size(), 2u);

@@ -86,6 +86,8 @@ void ServerSession::on_poll_aborted(TimePoint /*now*/) {
   finish_close("transport error");
 }
 
+void ServerSession::on_transport_error(TimePoint /*now*/) { finish_close("transport error"); }
+
 ServerSession::PostResult ServerSession::on_post(std::string_view body, bool binary_body,
                                                  TimePoint now) {
   if (state_ != State::open) return PostResult::ignored;

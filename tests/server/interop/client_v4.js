@@ -149,6 +149,68 @@ async function connected(nsp = "/", extra = {}) {
     s.disconnect();
   });
 
+  await check("handshake-in-middleware", async () => {
+    const s = await connected("/secure", {
+      auth: { token: "t0ken", user: "hs" },
+      query: { q: "a b", n: "1" },
+      extraHeaders: { "X-Interop": "yes" },
+    });
+    const [me] = await ask(s, "whoami");
+    assert.strictEqual(me.seen.address, "127.0.0.1");
+    assert.strictEqual(me.seen["x-interop"], "yes");
+    assert.strictEqual(me.seen.query.q, "a b");
+    assert.strictEqual(me.seen.query.n, "1");
+    assert.strictEqual(me.seen.query.EIO, "4");
+    assert.strictEqual(me.seen.query.transport, mode === "websocket" ? "websocket" : "polling");
+    assert.ok(me.seen.url.startsWith("/socket.io/?"), me.seen.url);
+    s.disconnect();
+  });
+
+  await check("reserved-event-names", async () => {
+    const seen = [];
+    main.onAny((ev) => seen.push(ev));
+    const [results] = await ask(main, "emit-reserved");
+    assert.strictEqual(results.length, 24);
+    assert.ok(results.every((r) => r === false), JSON.stringify(results));
+    await ask(main, "echo", "sync");
+    await waitFor(() => seen.includes("echo"), "the echo after the refused emits");
+    assert.deepStrictEqual(seen, ["echo"]);
+    main.offAny();
+    // The official client refuses to send them, as the server refuses to.
+    assert.throws(() => main.emit("disconnecting"), /reserved event name/);
+  });
+
+  await check("server-side-socket-ops", async () => {
+    const a = await connected("/rooms");
+    const b = await connected("/rooms");
+    const c = await connected("/rooms");
+    const ids = (list) => list.map((x) => x.id).sort();
+    await ask(a, "join", "g1");
+    await ask(b, "join", "g1");
+    // socketsJoin: everyone in g1 joins g2
+    await ask(c, "server-op", "sockets-join", "g1", "g2");
+    let [fetched] = await ask(c, "server-op", "fetch-sockets", "g2");
+    assert.deepStrictEqual(ids(fetched), [a.id, b.id].sort());
+    assert.deepStrictEqual(fetched.find((x) => x.id === a.id).rooms.sort(), [a.id, "g1", "g2"].sort());
+    // socketsLeave: everyone in g1 leaves g2
+    await ask(c, "server-op", "sockets-leave", "g1", "g2");
+    [fetched] = await ask(c, "server-op", "fetch-sockets", "g2");
+    assert.deepStrictEqual(fetched, []);
+    // the whole namespace
+    [fetched] = await ask(c, "server-op", "fetch-sockets", "");
+    for (const s of [a, b, c]) assert.ok(ids(fetched).includes(s.id), s.id);
+    // disconnectSockets: g1 members are disconnected, c stays
+    const da = once(a, "disconnect");
+    const db = once(b, "disconnect");
+    await ask(c, "server-op", "disconnect-sockets", "g1", false);
+    assert.deepStrictEqual((await da)[0], "io server disconnect");
+    assert.deepStrictEqual((await db)[0], "io server disconnect");
+    [fetched] = await ask(c, "server-op", "fetch-sockets", "g1");
+    assert.deepStrictEqual(fetched, []);
+    assert.strictEqual(c.connected, true);
+    c.disconnect();
+  });
+
   await check("rooms-broadcast-except", async () => {
     const a = await connected("/rooms");
     const b = await connected("/rooms");

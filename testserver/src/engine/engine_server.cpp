@@ -4,6 +4,7 @@
 // this file only moves bytes and time in and out of it.
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
@@ -40,7 +42,6 @@ using Clock = std::chrono::steady_clock;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
-constexpr auto kIdleTimeout = std::chrono::seconds(30);   // waiting for / reading a request
 constexpr auto kWriteTimeout = std::chrono::seconds(30);  // writing a response
 constexpr std::size_t kHeaderLimit = 16 * 1024;            // Node's default maxHeaderSize
 
@@ -243,7 +244,9 @@ class HttpConnection : public Closable, public std::enable_shared_from_this<Http
                      std::multimap<std::string, std::string> query);
   void handle_bundle(const Request& req);
   void handle_other(Request req, const std::string& path, std::multimap<std::string, std::string> query);
-  void engine_error(EngineError e, bool upgrade);
+  void engine_error(EngineError e, bool upgrade, std::string message = {});
+  void handshake(Request& req, std::multimap<std::string, std::string> query, bool upgrade);
+  void fail_oversized_post();
   void add_cors(Response& res, bool preflight);
   Response make(http::status status, std::string body, std::string content_type);
   void write(Response res, bool close_after = false);
@@ -543,7 +546,11 @@ void WsConnection::do_read() {
     if (ec) {
       self->open_ = false;
       if (auto s = self->session_.lock()) {
-        const bool clean = ec == websocket::error::closed;
+        // As Node's ws: the connection ending or being reset without a close frame is a close
+        // ("transport close"); only a WebSocket protocol error (bad frame, message too big) is
+        // an error ("transport error").
+        const bool clean = ec == websocket::error::closed || ec == net::error::eof ||
+                           ec == net::error::connection_reset || ec == net::error::broken_pipe;
         self->session_.reset();
         s->session_.on_websocket_closed(!clean, Clock::now());
         s->pump();
@@ -647,7 +654,7 @@ void HttpConnection::do_read() {
   parser_.emplace();
   parser_->header_limit(kHeaderLimit);
   parser_->body_limit(core_->options_.max_http_buffer_size);
-  stream_.expires_after(kIdleTimeout);
+  stream_.expires_after(core_->options_.request_timeout);
   http::async_read_header(stream_, buffer_, *parser_,
                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
                             self->on_header(ec);
@@ -666,6 +673,7 @@ void HttpConnection::on_header(beast::error_code ec) {
                           *parser_->content_length() > core_->options_.max_http_buffer_size);
   if (too_large) {
     keep_alive_ = false;
+    fail_oversized_post();
     write(make(http::status::payload_too_large, "", "text/plain"), true);
     return;
   }
@@ -681,6 +689,7 @@ void HttpConnection::on_body(beast::error_code ec) {
   if (state_ == State::closed) return;
   if (ec == http::error::body_limit) {
     keep_alive_ = false;
+    fail_oversized_post();
     write(make(http::status::payload_too_large, "", "text/plain"), true);
     return;
   }
@@ -691,6 +700,24 @@ void HttpConnection::on_body(beast::error_code ec) {
   stream_.expires_never();
   state_ = State::handling;
   handle(parser_->release());
+}
+
+// A polling POST past max_http_buffer_size (answered 413): its session is closed with
+// "transport error", as engine.io does with "payload too large" (its uWebSockets.js transport;
+// the client fails its POST and closes anyway).
+void HttpConnection::fail_oversized_post() {
+  if (!parser_ || parser_->get().method() != http::verb::post) return;
+  const std::string target(parser_->get().target());
+  const auto qpos = target.find('?');
+  const auto& path = core_->options_.path;
+  if (qpos == std::string::npos || target.compare(0, path.size(), path) != 0) return;
+  const auto query = parse_query(std::string_view(target).substr(qpos + 1));
+  const auto sid = query_get(query, "sid");
+  if (!sid) return;
+  auto session = core_->find(*sid);
+  if (!session || session->session_.transport() != engineio::ServerTransport::polling) return;
+  session->session_.on_transport_error(Clock::now());
+  session->pump();
 }
 
 Response HttpConnection::make(http::status status, std::string body, std::string content_type) {
@@ -786,14 +813,15 @@ void HttpConnection::add_cors(Response& res, bool preflight) {
   }
 }
 
-void HttpConnection::engine_error(EngineError e, bool upgrade) {
+void HttpConnection::engine_error(EngineError e, bool upgrade, std::string message) {
+  if (message.empty()) message = error_message(e);
   if (upgrade) {
     // Node's abortUpgrade: a plain-text 400 and the connection closed.
-    Response res = make(http::status::bad_request, error_message(e), "text/html");
+    Response res = make(http::status::bad_request, std::move(message), "text/html");
     write(std::move(res), true);
     return;
   }
-  json body = {{"code", static_cast<int>(e)}, {"message", error_message(e)}};
+  json body = {{"code", static_cast<int>(e)}, {"message", std::move(message)}};
   Response res = make(e == EngineError::forbidden ? http::status::forbidden : http::status::bad_request,
                       body.dump(), "application/json");
   add_cors(res, false);
@@ -920,6 +948,13 @@ void HttpConnection::handle_engine(Request& req, const std::string& /*path*/,
       engine_error(EngineError::bad_request, false);
       return;
     }
+    // Node's PROTOCOL_MISMATCH: EIO=4 means v4, anything else v3.
+    const auto protocol = query_get(query, "EIO").value_or("") == "4" ? engineio::Protocol::v4
+                                                                      : engineio::Protocol::v3;
+    if (protocol != session->protocol()) {
+      engine_error(EngineError::bad_request, upgrade);
+      return;
+    }
     if (upgrade) {
       if (!ws) {
         engine_error(EngineError::bad_request, true);
@@ -995,6 +1030,41 @@ void HttpConnection::handle_engine(Request& req, const std::string& /*path*/,
     engine_error(EngineError::bad_request, true);
     return;
   }
+  if (opts.allow_request) {
+    HttpRequest hr;
+    hr.method = std::string(req.method_string());
+    hr.target = std::string(req.target());
+    hr.path = percent_decode(hr.target.substr(0, hr.target.find('?')), false);
+    hr.query = query;
+    hr.headers = header_map(req);
+    hr.remote_address = remote_address_;
+    auto req_ptr = std::make_shared<Request>(std::move(req));
+    auto called = std::make_shared<std::atomic<bool>>(false);
+    // Holds the connection until the hook answers (or drops `done`).
+    AllowRequestDone done = [self = shared_from_this(), req_ptr, query, upgrade, called](
+                                std::string message, bool success) mutable {
+      if (called->exchange(true)) return;
+      net::dispatch(self->core_->io_.get_executor(),
+                    [self, req_ptr, query = std::move(query), upgrade, message = std::move(message),
+                     success]() mutable {
+                      if (self->state_ != State::handling || self->core_->closed_) return;
+                      if (!success) {
+                        self->engine_error(EngineError::forbidden, upgrade, std::move(message));
+                        return;
+                      }
+                      self->handshake(*req_ptr, std::move(query), upgrade);
+                    });
+    };
+    opts.allow_request(hr, std::move(done));
+    return;
+  }
+  handshake(req, std::move(query), upgrade);
+}
+
+void HttpConnection::handshake(Request& req, std::multimap<std::string, std::string> query,
+                               bool upgrade) {
+  const auto& opts = core_->options_;
+  const auto now = Clock::now();
   const auto eio = query_get(query, "EIO");
   engineio::Protocol protocol = engineio::Protocol::v4;
   if (!eio || *eio != "4") {

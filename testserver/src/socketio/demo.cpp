@@ -31,10 +31,21 @@ DemoApp::DemoApp(Server& server)
   server.of("/bq", install);
   auto secure = server.of("/secure");
   secure->use([](Socket& s, Next next) {
-    if (s.handshake().auth.value("token", "") != "t0ken") {
+    const auto& auth = s.handshake().auth;
+    if (!auth.is_object() || auth.value("token", json()) != "t0ken") {
       return next(ConnectError{"forbidden", json{{"code", 403}, {"hint", "token"}}});
     }
-    s.data["user"] = s.handshake().auth.value("user", "");
+    const auto user = auth.value("user", json());
+    s.data["user"] = user.is_string() ? user : json("");
+    // What the handshake showed the middleware (checked by the interop tests).
+    const auto& hs = s.handshake();
+    json query = json::object();
+    for (const auto& [k, v] : hs.query) query[k] = v;
+    auto header = hs.headers.find("x-interop");
+    s.data["seen"] = {{"address", hs.address},
+                      {"x-interop", header == hs.headers.end() ? json(nullptr) : json(header->second)},
+                      {"query", query},
+                      {"url", hs.url}};
     next(std::nullopt);
   });
   secure->on_connection(install);
@@ -71,7 +82,8 @@ void DemoApp::install(Socket& s) {
                       {"nsp", sock->nsp().name()},
                       {"auth", sock->handshake().auth},
                       {"rooms", rooms},
-                      {"user", sock->data.value("user", "")}}}));
+                      {"user", sock->data.value("user", "")},
+                      {"seen", sock->data.value("seen", json(nullptr))}}}));
   });
   s.on("ask", [weak](const json& args, const AckFn& ack) {
     auto sock = weak.lock();
@@ -140,6 +152,48 @@ void DemoApp::install(Socket& s) {
   });
   s.on("disconnect-me", [weak](const json& args, const AckFn&) {
     if (auto sock = weak.lock()) sock->disconnect(!args.empty() && args[0] == true);
+  });
+  // Server-side operations on the sockets of a room of this namespace (Node's
+  // io.in(room).socketsJoin/socketsLeave/disconnectSockets/fetchSockets); room "" means all.
+  s.on("server-op", [weak](const json& args, const AckFn& ack) {
+    auto sock = weak.lock();
+    if (!sock || !ack) return;
+    const auto op = str(args, 0);
+    const auto room = str(args, 1);
+    auto target = room.empty() ? sock->nsp().all() : sock->nsp().to(room);
+    if (op == "sockets-join") {
+      target.sockets_join(str(args, 2));
+    } else if (op == "sockets-leave") {
+      target.sockets_leave(str(args, 2));
+    } else if (op == "disconnect-sockets") {
+      target.disconnect_sockets(args.size() > 2 && args[2] == true);
+    } else if (op == "fetch-sockets") {
+      target.fetch_sockets([ack](std::vector<SocketPtr> sockets) {
+        json out = json::array();
+        for (const auto& f : sockets) {
+          json rooms = json::array();
+          for (const auto& r : f->rooms()) rooms.push_back(r);
+          out.push_back({{"id", f->id()}, {"rooms", rooms}});
+        }
+        ack(json::array({out}));
+      });
+      return;
+    }
+    ack(json::array({true}));
+  });
+  // Tries every reserved event name on every emitting API; acks with what each emit returned.
+  s.on("emit-reserved", [weak](const json&, const AckFn& ack) {
+    auto sock = weak.lock();
+    if (!sock || !ack) return;
+    json results = json::array();
+    for (const char* name : {"connect", "connect_error", "disconnect", "disconnecting", "newListener",
+                             "removeListener"}) {
+      results.push_back(sock->emit(name, json::array({1})));
+      results.push_back(sock->broadcast().emit(name));
+      results.push_back(sock->nsp().emit(name));
+      results.push_back(sock->nsp().to(sock->id()).emit(name));
+    }
+    ack(json::array({results}));
   });
   s.on("reason-of", [reasons = reasons_](const json& args, const AckFn& ack) {
     auto it = reasons->find(str(args, 0));

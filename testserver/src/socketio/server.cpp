@@ -139,6 +139,8 @@ EngineOptions engine_options(const ServerOptions& options) {
   e.allow_upgrades = options.allow_upgrades;
   e.allow_eio3 = options.allow_eio3;
   e.cors = options.cors;
+  e.allow_request = options.allow_request;
+  e.request_timeout = options.request_timeout;
   if (options.serve_client) e.client_bundle_file = options.client_bundle_file;
   return e;
 }
@@ -477,8 +479,9 @@ void Socket::notify_outgoing(const json& payload) {
   const auto listeners = any_outgoing_;
   const auto name = event_name(payload);
   const auto args = rest_args(payload);
-  for (const auto& [id, fn] : listeners) {
-    if (fn) fn(name, args);
+  for (const auto& listener : listeners) {
+    const auto& fn = listener.second;  // (clang 14 cannot capture structured bindings)
+    if (fn) guarded(name, [&] { fn(name, args); });
   }
 }
 
@@ -564,7 +567,8 @@ void Socket::on_event(socketio::Packet packet) {
   const auto args = rest_args(payload);
   if (!any_.empty()) {
     const auto listeners = any_;
-    for (const auto& [id, fn] : listeners) {
+    for (const auto& listener : listeners) {
+      const auto& fn = listener.second;  // (clang 14 cannot capture structured bindings)
       if (fn) guarded(name, [&] { fn(name, args); });
     }
   }
@@ -604,7 +608,7 @@ void Socket::on_close(const std::string& reason) {
   {
     auto handlers = on_disconnecting_;
     for (const auto& fn : handlers) {
-      if (fn) fn(reason);
+      if (fn) guarded("disconnecting", [&] { fn(reason); });
     }
   }
   auto* server = nsp_->server();
@@ -630,7 +634,7 @@ void Socket::on_close(const std::string& reason) {
   auto handlers = std::move(on_disconnect_);
   on_disconnect_.clear();
   for (const auto& fn : handlers) {
-    if (fn) fn(reason);
+    if (fn) guarded("disconnect", [&] { fn(reason); });
   }
   // Drop the handlers: they often capture the socket itself.
   handlers_.clear();
@@ -816,7 +820,17 @@ void Namespace::run_middlewares(const SocketPtr& socket, std::size_t index,
     });
   };
   auto middleware = middlewares_[index];
-  middleware(*socket, std::move(next));
+  // A middleware that throws refuses the connection with the exception's message (Node would
+  // let the exception take the process down).
+  try {
+    middleware(*socket, next);
+  } catch (const std::exception& e) {
+    std::cerr << "sio::server: middleware of \"" << name_ << "\" threw: " << e.what() << "\n";
+    next(ConnectError{e.what()});
+  } catch (...) {
+    std::cerr << "sio::server: middleware of \"" << name_ << "\" threw\n";
+    next(ConnectError{"middleware error"});
+  }
 }
 
 void Namespace::do_connect(const SocketPtr& socket, const std::function<void(const SocketPtr&)>& fn) {
@@ -836,7 +850,7 @@ void Namespace::do_connect(const SocketPtr& socket, const std::function<void(con
   if (fn) fn(socket);
   const auto handlers = connection_handlers_;
   for (const auto& h : handlers) {
-    if (h) h(*socket);
+    if (h) guarded("connection", [&] { h(*socket); });
   }
 }
 

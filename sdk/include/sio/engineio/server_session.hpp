@@ -106,6 +106,9 @@ class ServerSession {
   void on_poll_aborted(TimePoint now);
   // One complete POST body. binary_body: Content-Type was application/octet-stream.
   PostResult on_post(std::string_view body, bool binary_body, TimePoint now);
+  // The I/O layer failed the transport itself (e.g. a POST body past max_payload, answered
+  // HTTP 413): closes at once with "transport error" (a held GET gets a close packet).
+  void on_transport_error(TimePoint now);
 
   // ---- WebSocket --------------------------------------------------------------------------
   // A WebSocket with this sid was accepted: starts an upgrade. False when not allowed (not on

@@ -83,6 +83,13 @@ struct HttpResponse {
 // after the connection went away (or the server closed) does nothing.
 using HttpResponder = std::function<void(HttpResponse)>;
 
+// Node's allowRequest(req, callback): decides whether a handshake request may open a session.
+// Call `done` exactly once (now or later, from any thread): done("", true) accepts; done(message,
+// false) refuses with HTTP 403 {"code":4,"message": message or "Forbidden"} (a WebSocket
+// handshake gets Node's plain-text 400 instead). Dropping `done` uncalled closes the connection.
+using AllowRequestDone = std::function<void(std::string message, bool success)>;
+using AllowRequest = std::function<void(const HttpRequest& request, AllowRequestDone done)>;
+
 struct CorsOptions {
   std::vector<std::string> origins;  // empty: no CORS headers; "*" allowed
   bool credentials = false;
@@ -99,6 +106,11 @@ struct EngineOptions {
   bool allow_upgrades = true;
   bool allow_eio3 = false;
   CorsOptions cors;
+  // Handshake filter (Node's allowRequest); empty: every handshake is allowed.
+  AllowRequest allow_request;
+  // Time allowed to receive one HTTP request (headers and body) and to wait for the next request
+  // on a keep-alive connection; a connection that stays silent or half-sent longer is closed.
+  std::chrono::milliseconds request_timeout{30000};
   // Optional file served at /socket.io.js and <path>socket.io.js (ETag, 304, gzip when asked).
   std::string client_bundle_file;
 };

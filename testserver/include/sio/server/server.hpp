@@ -530,6 +530,8 @@ struct ServerOptions {
   bool allow_upgrades = true;
   bool allow_eio3 = false;
   CorsOptions cors;
+  AllowRequest allow_request;                     // Node's allowRequest (handshake filter)
+  std::chrono::milliseconds request_timeout{30000};  // per HTTP request / keep-alive wait
 };
 
 // The Engine.IO options a ServerOptions implies.

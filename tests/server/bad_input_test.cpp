@@ -1,0 +1,1002 @@
+// Bad input against the reference server (Engine.IO + Socket.IO over real sockets): malformed
+// Engine.IO and Socket.IO packets over polling and WebSocket, oversized payloads, unknown sids,
+// unknown namespaces, refused auth, a refused handshake (allowRequest), a client that never
+// answers pings, and a flood of connections dropped mid-handshake. Each case asserts the
+// documented error or close (docs/server.md, "Bad input"), and that the server keeps serving.
+//
+// The misbehaving peers are written here on plain POSIX sockets (a minimal HTTP/1.1 and RFC 6455
+// client, every read bounded by a deadline); "everyone else" is the official socket.io-client
+// 4.8 under node (tests/server/badinput/echo_client.js).
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include "sio/server/server.hpp"
+
+using namespace std::chrono_literals;
+using sio::json;
+using sio::server::AckFn;
+using sio::server::ConnectError;
+using sio::server::Next;
+using sio::server::Server;
+using sio::server::ServerOptions;
+using sio::server::Socket;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kRead = 5s;  // generous bound for one expected read
+
+// ---- a raw TCP peer --------------------------------------------------------------------------
+
+struct HttpResult {
+  int status = -1;
+  std::map<std::string, std::string> headers;  // lower-cased names
+  std::string body;
+};
+
+struct WsFrame {
+  int opcode = -1;  // 1 text, 2 binary, 8 close, 9 ping, 10 pong
+  std::string payload;
+  int close_code() const {
+    return opcode == 8 && payload.size() >= 2
+               ? (static_cast<unsigned char>(payload[0]) << 8) | static_cast<unsigned char>(payload[1])
+               : -1;
+  }
+};
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+class Raw {
+ public:
+  explicit Raw(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) close();
+  }
+  ~Raw() { close(); }
+  Raw(const Raw&) = delete;
+  Raw& operator=(const Raw&) = delete;
+
+  bool ok() const { return fd_ >= 0; }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  // Closes with an RST instead of a FIN (SO_LINGER 0).
+  void reset() {
+    if (fd_ < 0) return;
+    linger l{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    close();
+  }
+
+  bool send(std::string_view data) {
+    while (!data.empty() && fd_ >= 0) {
+      const auto n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return fd_ >= 0;
+  }
+
+  // Reads more into buf_; false on EOF, error or timeout (eof_ set on EOF/error).
+  bool fill(Clock::time_point deadline) {
+    if (fd_ < 0) return false;
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) return false;
+      pollfd p{fd_, POLLIN, 0};
+      const int r = ::poll(&p, 1, static_cast<int>(left));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return false;
+      char tmp[16384];
+      const auto n = ::recv(fd_, tmp, sizeof tmp, 0);
+      if (n <= 0) {
+        eof_ = true;
+        return false;
+      }
+      buf_.append(tmp, static_cast<std::size_t>(n));
+      return true;
+    }
+  }
+
+  // True when the peer closed the connection (EOF or reset) before the deadline; data is dropped.
+  bool wait_closed(std::chrono::milliseconds limit = kRead) {
+    const auto deadline = Clock::now() + limit;
+    while (!eof_) {
+      if (!fill(deadline) && !eof_) return false;
+      buf_.clear();
+    }
+    return true;
+  }
+
+  std::optional<HttpResult> read_http(std::chrono::milliseconds limit = kRead) {
+    const auto deadline = Clock::now() + limit;
+    std::size_t end;
+    while ((end = buf_.find("\r\n\r\n")) == std::string::npos) {
+      if (!fill(deadline)) return std::nullopt;
+    }
+    HttpResult res;
+    const std::string head = buf_.substr(0, end);
+    buf_.erase(0, end + 4);
+    std::size_t pos = head.find("\r\n");
+    const std::string status_line = head.substr(0, pos);
+    if (status_line.size() < 12) return std::nullopt;
+    res.status = std::stoi(status_line.substr(9, 3));
+    while (pos != std::string::npos && pos + 2 < head.size()) {
+      const auto next = head.find("\r\n", pos + 2);
+      const auto line = head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) {
+        auto value = line.substr(colon + 1);
+        while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+        res.headers[lower(line.substr(0, colon))] = value;
+      }
+      pos = next;
+    }
+    if (res.status == 101 || res.status == 204 || res.status == 304) return res;
+    auto it = res.headers.find("content-length");
+    if (it != res.headers.end()) {
+      const auto len = static_cast<std::size_t>(std::stoul(it->second));
+      while (buf_.size() < len) {
+        if (!fill(deadline)) return std::nullopt;
+      }
+      res.body = buf_.substr(0, len);
+      buf_.erase(0, len);
+    } else {
+      while (fill(deadline)) {
+      }
+      if (!eof_) return std::nullopt;
+      res.body = std::move(buf_);
+      buf_.clear();
+    }
+    return res;
+  }
+
+  // ---- WebSocket (client side of RFC 6455; frames masked as a client must)
+  std::optional<HttpResult> ws_handshake(const std::string& target) {
+    send("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+         "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+    return read_http();
+  }
+  bool ws_send(std::string_view payload, int opcode = 1) {
+    std::string f;
+    f.push_back(static_cast<char>(0x80 | opcode));
+    const std::size_t n = payload.size();
+    if (n < 126) {
+      f.push_back(static_cast<char>(0x80 | n));
+    } else if (n < 65536) {
+      f.push_back(static_cast<char>(0x80 | 126));
+      f.push_back(static_cast<char>(n >> 8));
+      f.push_back(static_cast<char>(n & 0xff));
+    } else {
+      f.push_back(static_cast<char>(0x80 | 127));
+      for (int i = 7; i >= 0; --i) f.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+    }
+    const char mask[4] = {0x12, 0x34, 0x56, 0x78};
+    f.append(mask, 4);
+    for (std::size_t i = 0; i < n; ++i) f.push_back(static_cast<char>(payload[i] ^ mask[i % 4]));
+    return send(f);
+  }
+  std::optional<WsFrame> ws_read(std::chrono::milliseconds limit = kRead) {
+    const auto deadline = Clock::now() + limit;
+    for (;;) {
+      if (buf_.size() >= 2) {
+        const auto b0 = static_cast<unsigned char>(buf_[0]);
+        const auto b1 = static_cast<unsigned char>(buf_[1]);
+        std::size_t len = b1 & 0x7f;
+        std::size_t hdr = 2;
+        bool have = true;
+        if (len == 126) {
+          have = buf_.size() >= 4;
+          if (have) len = (static_cast<unsigned char>(buf_[2]) << 8) | static_cast<unsigned char>(buf_[3]);
+          hdr = 4;
+        } else if (len == 127) {
+          have = buf_.size() >= 10;
+          if (have) {
+            len = 0;
+            for (int i = 0; i < 8; ++i) len = (len << 8) | static_cast<unsigned char>(buf_[2 + i]);
+          }
+          hdr = 10;
+        }
+        if (have && buf_.size() >= hdr + len) {
+          WsFrame f{b0 & 0x0f, buf_.substr(hdr, len)};
+          buf_.erase(0, hdr + len);
+          return f;
+        }
+      }
+      if (!fill(deadline)) return std::nullopt;
+    }
+  }
+  // Next text/binary/close frame, skipping nothing: returns the first frame whose payload is not
+  // an Engine.IO ping ("2") when skip_pings.
+  std::optional<WsFrame> ws_read_data(bool skip_pings = true, std::chrono::milliseconds limit = kRead) {
+    const auto deadline = Clock::now() + limit;
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      auto f = ws_read(std::max(left, 1ms));
+      if (!f) return f;
+      if (skip_pings && f->opcode == 1 && f->payload == "2") {
+        ws_send("3");
+        continue;
+      }
+      return f;
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  std::string buf_;
+  bool eof_ = false;
+};
+
+std::optional<HttpResult> http(std::uint16_t port, const std::string& method, const std::string& target,
+                               const std::string& body = "", const std::string& extra_headers = "") {
+  Raw c(port);
+  if (!c.ok()) return std::nullopt;
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + extra_headers;
+  if (method == "POST") req += "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  req += "\r\n" + body;
+  c.send(req);
+  return c.read_http();
+}
+
+json parse_json(const std::string& s) { return json::parse(s, nullptr, false); }
+
+const std::string kEio = "/socket.io/?EIO=4&transport=";
+
+std::string poll_target(const std::string& sid) { return kEio + "polling&sid=" + sid; }
+
+// ---- node runner -----------------------------------------------------------------------------
+
+struct NodeResult {
+  int exit_code = -1;
+  std::string output;
+};
+
+NodeResult run_node(const std::string& script, std::vector<std::string> args, std::chrono::seconds limit = 90s) {
+  NodeResult result;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return result;
+  const std::string tests_dir = SIO_TESTS_DIR;
+  const std::string node_path = "NODE_PATH=" + tests_dir + "/node_modules";
+  const std::string script_path = tests_dir + "/server/" + script;
+  std::vector<const char*> argv = {SIO_NODE, script_path.c_str()};
+  for (auto& a : args) argv.push_back(a.c_str());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], 1);
+    dup2(fds[1], 2);
+    const char* envp[] = {node_path.c_str(), "PATH=/usr/bin:/bin", nullptr};
+    execve(SIO_NODE, const_cast<char* const*>(argv.data()), const_cast<char* const*>(envp));
+    _exit(127);
+  }
+  close(fds[1]);
+  if (pid < 0) {
+    close(fds[0]);
+    return result;
+  }
+  const auto deadline = Clock::now() + limit;
+  char buf[4096];
+  bool killed = false;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      kill(pid, SIGKILL);
+      killed = true;
+      break;
+    }
+    pollfd p{fds[0], POLLIN, 0};
+    const int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) continue;
+    const auto n = read(fds[0], buf, sizeof buf);
+    if (n <= 0) break;
+    result.output.append(buf, static_cast<std::size_t>(n));
+  }
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (killed) {
+    result.output += "\n[killed after timeout]\n";
+    result.exit_code = -2;
+  } else if (WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  }
+  return result;
+}
+
+std::size_t open_fd_count() {
+  std::size_t n = 0;
+  if (DIR* d = opendir("/proc/self/fd")) {
+    while (readdir(d) != nullptr) ++n;
+    closedir(d);
+  }
+  return n;
+}
+
+// ---- fixture ---------------------------------------------------------------------------------
+
+class BadInputTest : public ::testing::Test {
+ protected:
+  static ServerOptions fast() {
+    ServerOptions o;
+    o.max_http_buffer_size = 1000;
+    o.connect_timeout = 2s;
+    o.request_timeout = 1s;
+    return o;
+  }
+
+  void start(ServerOptions options = fast()) {
+    server_ = std::make_unique<Server>(io_, std::move(options), "127.0.0.1", 0);
+    port_ = server_->port();
+    auto install = [this](Socket& s) {
+      s.on_disconnect([this, id = s.id(), nsp = s.nsp().name()](const std::string& reason) {
+        std::lock_guard lock(mutex_);
+        reasons_[id] = reason;
+        reason_times_[id] = Clock::now();
+        cv_.notify_all();
+      });
+      s.on("echo", [](const json& args, const AckFn& ack) {
+        if (ack) ack(args);
+      });
+    };
+    server_->on_connection(install);
+    auto secure = server_->of("/secure");
+    secure->use([this](Socket& s, Next next) {
+      {
+        std::lock_guard lock(mutex_);
+        seen_in_middleware_ = {{"address", s.handshake().address},
+                               {"host", s.handshake().headers.count("host") ? s.handshake().headers.at("host") : ""},
+                               {"q", s.handshake().query.count("q") ? s.handshake().query.find("q")->second : ""}};
+      }
+      const auto& auth = s.handshake().auth;
+      if (!auth.is_object() || !auth.contains("token") || auth["token"] != "ok") {
+        return next(ConnectError{"forbidden", json{{"code", 403}}});
+      }
+      next(std::nullopt);
+    });
+    secure->on_connection(install);
+    server_->of("/throws")->use([](Socket&, Next) { throw std::runtime_error("boom"); });
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  void TearDown() override {
+    if (server_) {
+      boost::asio::post(io_, [this] {
+        server_->close();
+        work_.reset();
+      });
+      const auto until = Clock::now() + 5s;
+      while (!io_.stopped() && Clock::now() < until) std::this_thread::sleep_for(10ms);
+      io_.stop();
+      if (thread_.joinable()) thread_.join();
+      server_.reset();
+    }
+  }
+
+  std::size_t client_count() {
+    std::promise<std::size_t> p;
+    auto f = p.get_future();
+    boost::asio::post(io_, [&] { p.set_value(server_->client_count()); });
+    return f.get();
+  }
+
+  bool wait_client_count(std::size_t n, std::chrono::milliseconds limit = 10s) {
+    const auto end = Clock::now() + limit;
+    while (Clock::now() < end) {
+      if (client_count() == n) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return client_count() == n;
+  }
+
+  // The disconnect reason of a Socket.IO socket ("" if none within the limit).
+  std::string reason_of(const std::string& id, std::chrono::milliseconds limit = kRead) {
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, limit, [&] { return reasons_.count(id) != 0; });
+    auto it = reasons_.find(id);
+    return it == reasons_.end() ? std::string() : it->second;
+  }
+
+  // ---- polling session helpers
+  std::string polling_handshake() {
+    auto r = http(port_, "GET", kEio + "polling");
+    if (!r || r->status != 200 || r->body.empty() || r->body[0] != '0') return {};
+    auto j = parse_json(r->body.substr(1));
+    return j.is_object() ? j.value("sid", "") : std::string();
+  }
+  // POSTs "40<nsp,><auth>" and GETs the reply; returns the Socket.IO id ("" if refused).
+  std::string polling_connect(const std::string& sid) {
+    auto p = http(port_, "POST", poll_target(sid), "40");
+    if (!p || p->status != 200) return {};
+    auto g = http(port_, "GET", poll_target(sid));
+    if (!g || g->status != 200 || g->body.rfind("40{", 0) != 0) return {};
+    return parse_json(g->body.substr(2)).value("sid", "");
+  }
+  // A WebSocket-only session connected to "/": returns the Socket.IO id.
+  std::string ws_connect(Raw& c) {
+    auto hs = c.ws_handshake(kEio + "websocket");
+    if (!hs || hs->status != 101) return {};
+    auto open = c.ws_read();
+    if (!open || open->payload.empty() || open->payload[0] != '0') return {};
+    c.ws_send("40");
+    auto reply = c.ws_read_data();
+    if (!reply || reply->payload.rfind("40{", 0) != 0) return {};
+    return parse_json(reply->payload.substr(2)).value("sid", "");
+  }
+
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
+  std::unique_ptr<Server> server_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::map<std::string, std::string> reasons_;
+  std::map<std::string, Clock::time_point> reason_times_;
+  json seen_in_middleware_;
+};
+
+void expect_engine_error(const std::optional<HttpResult>& r, int code, const std::string& message,
+                         int status = 400) {
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, status) << r->body;
+  EXPECT_EQ(r->headers.count("content-type") ? r->headers.at("content-type") : "", "application/json");
+  EXPECT_EQ(parse_json(r->body), (json{{"code", code}, {"message", message}})) << r->body;
+}
+
+// ---- malformed Engine.IO packets ----------------------------------------------------------------
+
+TEST_F(BadInputTest, MalformedEngineIoPacketOverPollingIsAParseError) {
+  start();
+  for (const std::string bad : {"zz", "\x1e\x1e", "b!!!", "99999", "4a\x1ezz"}) {
+    SCOPED_TRACE(bad);
+    const auto sid = polling_handshake();
+    ASSERT_EQ(sid.size(), 20u);
+    const auto id = polling_connect(sid);
+    ASSERT_FALSE(id.empty());
+    auto r = http(port_, "POST", poll_target(sid), bad);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400);
+    EXPECT_EQ(reason_of(id), "parse error");
+    expect_engine_error(http(port_, "GET", poll_target(sid)), 1, "Session ID unknown");
+  }
+  EXPECT_TRUE(wait_client_count(0));
+}
+
+TEST_F(BadInputTest, MalformedEngineIoPacketOverWebSocketIsAParseError) {
+  start();
+  for (const std::string bad : {"zz", "", "9", "x1"}) {
+    SCOPED_TRACE(bad);
+    Raw c(port_);
+    const auto id = ws_connect(c);
+    ASSERT_FALSE(id.empty());
+    c.ws_send(bad);
+    auto f = c.ws_read_data();
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->opcode, 8);  // the server closes the WebSocket
+    EXPECT_EQ(reason_of(id), "parse error");
+  }
+  // A binary frame on a v4 WebSocket is a message (bytes), never a crash: no Socket.IO binary
+  // event expects it, so the Socket.IO decoder refuses it and the session is closed.
+  Raw c(port_);
+  const auto id = ws_connect(c);
+  ASSERT_FALSE(id.empty());
+  c.ws_send(std::string("\x00\x01\x02", 3), 2);
+  auto f = c.ws_read_data();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->payload, "1");
+  auto g = c.ws_read_data();
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->opcode, 8);
+  EXPECT_EQ(reason_of(id), "forced close");
+  EXPECT_TRUE(wait_client_count(0));
+}
+
+// ---- malformed Socket.IO packets ------------------------------------------------------------------
+
+// Node: the decoder throws, client.onerror closes the Engine.IO session: "forced close".
+// (Engine.IO "4" + the Socket.IO packet.)
+const std::vector<std::string> kBadSocketIo = {
+    "42[",                               // truncated JSON
+    "42{\"a\":1}",                       // EVENT payload not an array
+    "42[]",                              // EVENT without a name
+    "42[\"disconnect\"]",                // reserved event names
+    "42[\"connect\"]",
+    "42[\"connect_error\",1]",
+    "42[\"disconnecting\"]",
+    "42[\"newListener\"]",
+    "42[\"removeListener\"]",
+    "49",                                // unknown packet type
+    "40/secure,123",                     // CONNECT payload not an object
+    "43",                                // ACK without payload
+    "41x",                               // DISCONNECT with a payload
+    "45x-[\"a\"]",                       // bad attachment count
+    "4299999999999999999999[\"a\"]",     // ack id overflow
+};
+
+TEST_F(BadInputTest, MalformedSocketIoPacketOverWebSocketClosesTheSession) {
+  start();
+  for (const auto& bad : kBadSocketIo) {
+    SCOPED_TRACE(bad);
+    Raw c(port_);
+    const auto id = ws_connect(c);
+    ASSERT_FALSE(id.empty());
+    c.ws_send(bad);
+    auto f = c.ws_read_data();
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->opcode, 1);
+    EXPECT_EQ(f->payload, "1");  // Engine.IO close packet, then the WebSocket close
+    auto g = c.ws_read_data();
+    ASSERT_TRUE(g);
+    EXPECT_EQ(g->opcode, 8);
+    EXPECT_EQ(reason_of(id), "forced close");
+  }
+  // Text where a binary attachment is due (Node: "got plaintext data when reconstructing").
+  Raw c(port_);
+  const auto id = ws_connect(c);
+  ASSERT_FALSE(id.empty());
+  c.ws_send("451-[\"echo\",{\"_placeholder\":true,\"num\":0}]");
+  c.ws_send("42[\"echo\"]");
+  auto f = c.ws_read_data();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->payload, "1");
+  EXPECT_EQ(reason_of(id), "forced close");
+  EXPECT_TRUE(wait_client_count(0));
+}
+
+TEST_F(BadInputTest, MalformedSocketIoPacketOverPollingClosesTheSession) {
+  start();
+  for (const auto& bad : {kBadSocketIo[0], kBadSocketIo[3], kBadSocketIo[10], kBadSocketIo[13]}) {
+    SCOPED_TRACE(bad);
+    const auto sid = polling_handshake();
+    const auto id = polling_connect(sid);
+    ASSERT_FALSE(id.empty());
+    auto r = http(port_, "POST", poll_target(sid), bad);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);  // the Engine.IO packet was fine
+    EXPECT_EQ(reason_of(id), "forced close");
+    auto g = http(port_, "GET", poll_target(sid));  // the close packet, then the sid is gone
+    ASSERT_TRUE(g);
+    EXPECT_EQ(g->status, 200);
+    EXPECT_EQ(g->body, "1");
+    expect_engine_error(http(port_, "GET", poll_target(sid)), 1, "Session ID unknown");
+  }
+  EXPECT_TRUE(wait_client_count(0));
+}
+
+TEST_F(BadInputTest, EventToANamespaceNotConnectedClosesTheSession) {
+  start();
+  Raw c(port_);
+  const auto id = ws_connect(c);
+  ASSERT_FALSE(id.empty());
+  c.ws_send("42/secure,[\"echo\",1]");
+  EXPECT_EQ(reason_of(id), "forced server close");
+  auto f = c.ws_read_data();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->payload, "1");
+  auto g = c.ws_read_data();
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->opcode, 8);
+  EXPECT_TRUE(wait_client_count(0));
+}
+
+// ---- oversized payloads ---------------------------------------------------------------------------
+
+TEST_F(BadInputTest, OversizedPollingPostIs413AndClosesTheSession) {
+  start();  // max_http_buffer_size 1000
+  // Content-Length past the limit: refused from the headers.
+  {
+    const auto sid = polling_handshake();
+    const auto id = polling_connect(sid);
+    ASSERT_FALSE(id.empty());
+    auto r = http(port_, "POST", poll_target(sid), "4" + std::string(1500, 'x'));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413);
+    EXPECT_EQ(reason_of(id), "transport error");
+    expect_engine_error(http(port_, "GET", poll_target(sid)), 1, "Session ID unknown");
+  }
+  // Chunked body growing past the limit: refused while reading the body.
+  {
+    const auto sid = polling_handshake();
+    const auto id = polling_connect(sid);
+    ASSERT_FALSE(id.empty());
+    Raw c(port_);
+    std::string req = "POST " + poll_target(sid) +
+                      " HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+                      "Content-Type: text/plain;charset=UTF-8\r\n\r\n";
+    for (int i = 0; i < 5; ++i) req += "190\r\n" + std::string(400, 'y') + "\r\n";
+    req += "0\r\n\r\n";
+    c.send(req);
+    auto r = c.read_http();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413);
+    EXPECT_TRUE(c.wait_closed());
+    EXPECT_EQ(reason_of(id), "transport error");
+  }
+  // A held GET of the session is answered with a close packet.
+  {
+    const auto sid = polling_handshake();
+    const auto id = polling_connect(sid);
+    ASSERT_FALSE(id.empty());
+    Raw held(port_);
+    held.send("GET " + poll_target(sid) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    std::this_thread::sleep_for(100ms);  // not synchronisation: the 413 is correct either way
+    auto r = http(port_, "POST", poll_target(sid), std::string(1001, 'z'));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413);
+    EXPECT_EQ(reason_of(id), "transport error");
+    auto g = held.read_http();
+    ASSERT_TRUE(g);
+    EXPECT_EQ(g->status, 200);
+    EXPECT_EQ(g->body, "1");
+  }
+  // At the limit: accepted.
+  {
+    const auto sid = polling_handshake();
+    const auto id = polling_connect(sid);
+    const std::string event = "42[\"echo\",\"" + std::string(1000 - 13, 'a') + "\"]";
+    ASSERT_EQ(event.size(), 1000u);
+    auto r = http(port_, "POST", poll_target(sid), event);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    http(port_, "POST", poll_target(sid), "41");
+    EXPECT_EQ(reason_of(id), "client namespace disconnect");
+  }
+}
+
+TEST_F(BadInputTest, OversizedWebSocketFrameClosesWith1009) {
+  start();
+  Raw c(port_);
+  const auto id = ws_connect(c);
+  ASSERT_FALSE(id.empty());
+  c.ws_send("42[\"echo\",\"" + std::string(2000, 'x') + "\"]");
+  auto f = c.ws_read_data();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->opcode, 8);
+  EXPECT_EQ(f->close_code(), 1009);  // message too big
+  EXPECT_EQ(reason_of(id), "transport error");
+  EXPECT_TRUE(c.wait_closed());
+  // Just under the limit still works.
+  Raw d(port_);
+  ASSERT_FALSE(ws_connect(d).empty());
+  const std::string ok = "421[\"echo\",\"" + std::string(900, 'y') + "\"]";
+  d.ws_send(ok);
+  auto a = d.ws_read_data();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->payload, "431[\"" + std::string(900, 'y') + "\"]");
+}
+
+TEST_F(BadInputTest, WebSocketDroppedOrViolatingTheProtocol) {
+  start();
+  // Dropped without a close frame (FIN or RST): "transport close", as Node's ws reports it.
+  for (bool rst : {false, true}) {
+    Raw c(port_);
+    const auto id = ws_connect(c);
+    ASSERT_FALSE(id.empty());
+    if (rst) c.reset(); else c.close();
+    EXPECT_EQ(reason_of(id), "transport close");
+  }
+  // An unmasked client frame and a reserved opcode are protocol errors: "transport error".
+  for (const std::string frame : {std::string("\x81\x02" "40", 4), std::string("\x83\x80\x01\x02\x03\x04", 6)}) {
+    Raw c(port_);
+    const auto id = ws_connect(c);
+    ASSERT_FALSE(id.empty());
+    c.send(frame);
+    auto f = c.ws_read_data();
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->opcode, 8);
+    EXPECT_EQ(f->close_code(), 1002);  // protocol error
+    // The server waits (at most 30 s, like ws's closeTimeout) for the peer to end the TCP
+    // connection after its close frame; a peer that does so is seen at once.
+    c.close();
+    EXPECT_EQ(reason_of(id), "transport error");
+  }
+  EXPECT_TRUE(wait_client_count(0));
+}
+
+// ---- handshake errors ----------------------------------------------------------------------------
+
+TEST_F(BadInputTest, UnknownSidIs400Code1) {
+  start();
+  const std::string fake = "AAAAAAAAAAAAAAAAAAAA";
+  expect_engine_error(http(port_, "GET", poll_target(fake)), 1, "Session ID unknown");
+  expect_engine_error(http(port_, "POST", poll_target(fake), "40"), 1, "Session ID unknown");
+  {
+    Raw c(port_);
+    auto r = c.ws_handshake(kEio + "websocket&sid=" + fake);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400);
+    EXPECT_EQ(r->body, "Session ID unknown");
+    EXPECT_TRUE(c.wait_closed());
+  }
+  // A session's sid with another protocol revision: Node's PROTOCOL_MISMATCH (bad request).
+  const auto sid = polling_handshake();
+  ASSERT_EQ(sid.size(), 20u);
+  expect_engine_error(http(port_, "GET", "/socket.io/?EIO=3&transport=polling&sid=" + sid), 3, "Bad request");
+  // The server keeps serving.
+  EXPECT_FALSE(polling_connect(sid).empty());
+}
+
+TEST_F(BadInputTest, HandshakeErrorCodesAndStatuses) {
+  start();
+  expect_engine_error(http(port_, "GET", kEio + "carrier-pigeon"), 0, "Transport unknown");
+  expect_engine_error(http(port_, "PUT", kEio + "polling"), 2, "Bad handshake method");
+  expect_engine_error(http(port_, "GET", kEio + "websocket"), 3, "Bad request");
+  expect_engine_error(http(port_, "GET", "/socket.io/?EIO=3&transport=polling"), 5, "Unsupported protocol version");
+  expect_engine_error(http(port_, "GET", "/socket.io/?EIO=5&transport=polling"), 5, "Unsupported protocol version");
+  auto r = http(port_, "GET", "/socket.io/?EIO=4&transport=polling&EIO=x%zz%");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);  // the first EIO counts; junk percent-escapes are kept literally
+  // Not HTTP at all: the connection is closed, nothing else happens.
+  Raw junk(port_);
+  junk.send(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n", 22));
+  EXPECT_TRUE(junk.wait_closed());
+  // Headers past 16 KiB: 431.
+  Raw big(port_);
+  big.send("GET " + kEio + "polling HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'h') + "\r\n\r\n");
+  auto rb = big.read_http();
+  ASSERT_TRUE(rb);
+  EXPECT_EQ(rb->status, 431);
+}
+
+TEST_F(BadInputTest, AllowRequestRefusalIsForbiddenCode4) {
+  auto o = fast();
+  o.allow_request = [](const sio::server::HttpRequest& req, sio::server::AllowRequestDone done) {
+    auto it = req.headers.find("x-let-me-in");
+    const std::string v = it == req.headers.end() ? "" : it->second;
+    if (v == "later") {  // answers from another thread
+      std::thread([done] { done("", true); }).detach();
+    } else if (v == "yes") {
+      done("", true);
+    } else if (v == "drop") {
+      // never answers: the connection is closed when `done` is dropped
+    } else {
+      done(v.empty() ? "" : "not you", false);
+    }
+  };
+  start(o);
+  expect_engine_error(http(port_, "GET", kEio + "polling"), 4, "Forbidden", 403);
+  expect_engine_error(http(port_, "GET", kEio + "polling", "", "X-Let-Me-In: no\r\n"), 4, "not you", 403);
+  for (const std::string v : {"yes", "later"}) {
+    auto r = http(port_, "GET", kEio + "polling", "", "X-Let-Me-In: " + v + "\r\n");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body.substr(0, 8), "0{\"sid\":");
+  }
+  {
+    Raw c(port_);
+    c.send("GET " + kEio + "polling HTTP/1.1\r\nHost: x\r\nX-Let-Me-In: drop\r\n\r\n");
+    EXPECT_TRUE(c.wait_closed());
+  }
+  Raw c(port_);
+  auto r = c.ws_handshake(kEio + "websocket");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);  // Node's abortUpgrade: always 400, plain text
+  EXPECT_EQ(r->body, "Forbidden");
+  EXPECT_TRUE(c.wait_closed());
+  EXPECT_EQ(client_count(), 2u);
+  // Requests of an existing session are not filtered (as in Node).
+  auto ok = http(port_, "GET", kEio + "polling", "", "X-Let-Me-In: yes\r\n");
+  ASSERT_TRUE(ok);
+  const auto sid = parse_json(ok->body.substr(1)).value("sid", "");
+  auto p = http(port_, "POST", poll_target(sid), "40");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->status, 200);
+  EXPECT_EQ(p->body, "ok");
+}
+
+// ---- Socket.IO connect errors ---------------------------------------------------------------------
+
+TEST_F(BadInputTest, UnknownNamespaceIsRefusedAndTheSessionStays) {
+  start();
+  Raw c(port_);
+  auto hs = c.ws_handshake(kEio + "websocket");
+  ASSERT_TRUE(hs && hs->status == 101);
+  ASSERT_TRUE(c.ws_read());  // open
+  c.ws_send("40/nope,");
+  auto f = c.ws_read_data();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->payload, "44/nope,{\"message\":\"Invalid namespace\"}");
+  c.ws_send("40");
+  auto g = c.ws_read_data();
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->payload.rfind("40{\"sid\":", 0), 0u) << g->payload;
+  c.ws_send("421[\"echo\",\"still here\"]");
+  auto a = c.ws_read_data();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->payload, "431[\"still here\"]");
+  EXPECT_EQ(client_count(), 1u);
+}
+
+TEST_F(BadInputTest, BadAuthIsRefusedWithMessageAndData) {
+  start();
+  Raw c(port_);
+  auto hs = c.ws_handshake(kEio + "websocket&q=query%20value");
+  ASSERT_TRUE(hs && hs->status == 101);
+  ASSERT_TRUE(c.ws_read());
+  for (const std::string auth : {"", "{\"token\":\"bad\"}", "{\"token\":42}"}) {
+    SCOPED_TRACE(auth);
+    c.ws_send("40/secure," + auth);
+    auto f = c.ws_read_data();
+    ASSERT_TRUE(f);
+    ASSERT_EQ(f->payload.rfind("44/secure,", 0), 0u) << f->payload;
+    EXPECT_EQ(parse_json(f->payload.substr(10)), (json{{"message", "forbidden"}, {"data", {{"code", 403}}}}));
+  }
+  // A middleware that throws refuses with the exception's message; the session stays.
+  c.ws_send("40/throws,");
+  auto t = c.ws_read_data();
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->payload, "44/throws,{\"message\":\"boom\"}");
+  {
+    std::lock_guard lock(mutex_);
+    EXPECT_EQ(seen_in_middleware_["address"], "127.0.0.1");
+    EXPECT_EQ(seen_in_middleware_["q"], "query value");
+    EXPECT_EQ(seen_in_middleware_["host"], "127.0.0.1");
+  }
+  c.ws_send("40/secure,{\"token\":\"ok\"}");
+  auto g = c.ws_read_data();
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->payload.rfind("40/secure,{\"sid\":", 0), 0u) << g->payload;
+  EXPECT_EQ(client_count(), 1u);
+}
+
+// ---- heartbeat ----------------------------------------------------------------------------------
+
+TEST_F(BadInputTest, ClientThatNeverAnswersPingsIsClosedWithPingTimeout) {
+  auto o = fast();
+  o.ping_interval = 200ms;
+  o.ping_timeout = 150ms;
+  start(o);
+  // WebSocket: reads the ping, never answers.
+  Raw c(port_);
+  auto hs = c.ws_handshake(kEio + "websocket");
+  ASSERT_TRUE(hs && hs->status == 101);
+  ASSERT_TRUE(c.ws_read());
+  c.ws_send("40");
+  auto connected = c.ws_read();
+  ASSERT_TRUE(connected);
+  const auto ws_id = parse_json(connected->payload.substr(2)).value("sid", "");
+  const auto t_ws = Clock::now();
+  auto ping = c.ws_read();
+  ASSERT_TRUE(ping);
+  EXPECT_EQ(ping->payload, "2");
+  EXPECT_EQ(reason_of(ws_id), "ping timeout");
+  auto closing = c.ws_read();  // no close packet after a ping timeout: the WebSocket is closed
+  ASSERT_TRUE(closing);
+  EXPECT_EQ(closing->opcode, 8);
+  // Polling: connects, then never polls again.
+  const auto sid = polling_handshake();
+  const auto t_poll = Clock::now();
+  const auto poll_id = polling_connect(sid);
+  ASSERT_FALSE(poll_id.empty());
+  EXPECT_EQ(reason_of(poll_id), "ping timeout");
+  std::lock_guard lock(mutex_);
+  EXPECT_GE(reason_times_[ws_id] - t_ws, 300ms);  // pingInterval + pingTimeout (less slack)
+  EXPECT_LT(reason_times_[ws_id] - t_ws, 3s);
+  EXPECT_GE(reason_times_[poll_id] - t_poll, 300ms);
+  EXPECT_LT(reason_times_[poll_id] - t_poll, 3s);
+}
+
+// ---- a flood of connections dropped mid-handshake ---------------------------------------------------
+
+TEST_F(BadInputTest, FloodOfAbandonedConnectionsLeavesNothingBehind) {
+  auto o = fast();
+  o.ping_interval = 300ms;
+  o.ping_timeout = 200ms;
+  o.connect_timeout = 1s;
+  o.request_timeout = 1s;
+  start(o);
+  ASSERT_TRUE(wait_client_count(0));
+  const auto fds_before = open_fd_count();
+
+  // Everyone else: the official client keeps connecting and echoing during the flood.
+  auto others = std::async(std::launch::async, [this] {
+    return run_node("badinput/echo_client.js", {"--port", std::to_string(port_), "--rounds", "3"});
+  });
+
+  constexpr int kFlood = 200;
+  std::atomic<int> half_closed_by_server{0};
+  std::atomic<int> handshakes{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 4; ++w) {
+    workers.emplace_back([&, w] {
+      std::vector<std::unique_ptr<Raw>> held;
+      for (int i = w; i < kFlood; i += 4) {
+        auto c = std::make_unique<Raw>(port_);
+        if (!c->ok()) continue;
+        switch (i % 8) {
+          case 0:  // TCP connect, then close
+            break;
+          case 1:  // TCP connect, then reset
+            c->reset();
+            break;
+          case 2:  // half-written request, then close
+            c->send("GET /socket.io/?EIO=4&transp");
+            break;
+          case 3:  // half-written request kept open: the server's request timeout closes it
+            c->send("POST " + kEio + "polling&sid=x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 500\r\n\r\nabc");
+            held.push_back(std::move(c));
+            break;
+          case 4:  // WebSocket upgrade request, abandoned before the response is read
+            c->send("GET " + kEio + "websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n"
+                    "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+            break;
+          case 5:  // WebSocket upgrade request, half-written
+            c->send("GET " + kEio + "websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgr");
+            c->reset();
+            break;
+          case 6:  // polling handshake answered, never followed up
+          case 7: {
+            c->send("GET " + kEio + "polling HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            auto r = c->read_http();
+            if (r && r->status == 200) ++handshakes;
+            if (i % 8 == 7) held.push_back(std::move(c));  // connection kept idle (keep-alive)
+            break;
+          }
+        }
+      }
+      for (auto& c : held) {
+        if (c->wait_closed(5s)) ++half_closed_by_server;
+      }
+    });
+  }
+  for (auto& t : workers) t.join();
+  EXPECT_EQ(handshakes.load(), kFlood / 4);
+  EXPECT_EQ(half_closed_by_server.load(), kFlood / 8 * 2);  // cases 3 and 7: closed by the server
+
+  auto r = others.get();
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("DONE ok"), std::string::npos) << r.output;
+
+  // Sessions opened by abandoned handshakes go away (connect timeout / ping timeout), and so do
+  // the sockets: back to where we started.
+  EXPECT_TRUE(wait_client_count(0, 10s)) << client_count();
+  const auto end = Clock::now() + 10s;
+  while (open_fd_count() > fds_before && Clock::now() < end) std::this_thread::sleep_for(50ms);
+  EXPECT_LE(open_fd_count(), fds_before);
+
+  // And the server still serves.
+  Raw c(port_);
+  EXPECT_FALSE(ws_connect(c).empty());
+}
+
+}  // namespace
