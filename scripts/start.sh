@@ -8,6 +8,7 @@ cd "${SIO_ROOT}"
 
 sio_install_deps
 sio_build_main
+bash "${SIO_ROOT}/scripts/build-wasm.sh" "${SIO_ROOT}/build-wasm"
 
 server="${SIO_ROOT}/build/testserver/sio-testserver"
 port="${PORT:-3000}"
@@ -16,4 +17,5 @@ if [[ ! -x "${server}" ]]; then
   exit 0
 fi
 echo "Starting the reference server with the web demo: http://127.0.0.1:${port}/"
-exec "${server}" --host 127.0.0.1 --port "${port}" --static "${SIO_ROOT}/web-demo"
+exec "${server}" --host 127.0.0.1 --port "${port}" --static "${SIO_ROOT}/web-demo" \
+  --client-bundle "${SIO_ROOT}/build-wasm/socket.io.js"

@@ -18,9 +18,9 @@ FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
-# Clang builds share these: only the core and the test groups that need no Beast/libcurl library.
-SIO_CLANG_OPTS=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14
-                -DSIO_BUILD_NATIVE=OFF -DSIO_BUILD_SERVER=OFF)
+# Clang builds share these.
+SIO_CLANG_OPTS=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14)
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
 
 stage_deps() {
   sio_install_deps
@@ -30,17 +30,39 @@ stage_build() {
   sio_build_main
 }
 
-# Unit + differential tests under AddressSanitizer and UndefinedBehaviorSanitizer (clang 14).
-stage_asan() {
-  sio_log "asan: build-asan/ (clang++-14, -fsanitize=address,undefined)"
-  sio_cmake_build build-asan -- "${SIO_CLANG_OPTS[@]}" -DSIO_SANITIZE=address,undefined
-  local log="build-asan/ctest.log"
-  if ctest --test-dir build-asan --output-on-failure --no-tests=error -j2 --timeout 600 >"${log}" 2>&1; then
-    echo "asan: $(grep -E 'tests passed' "${log}" | tail -1)"
+# The WebAssembly client bundle (build-wasm/socket.io.js), loaded by the browser tests.
+stage_wasm() {
+  sio_log "wasm: build-wasm/ (emcc)"
+  bash "${SIO_ROOT}/scripts/build-wasm.sh" "${SIO_ROOT}/build-wasm"
+}
+
+# sio_ctest_quiet <label> <test-dir>: runs a CTest tree, prints only its summary unless it fails.
+sio_ctest_quiet() {
+  local label="$1" dir="$2"
+  local log="${dir}/ctest.log"
+  if ctest --test-dir "${dir}" --output-on-failure --no-tests=error -j2 --timeout 600 >"${log}" 2>&1; then
+    echo "${label}: $(grep -E 'tests passed' "${log}" | tail -1)"
   else
     cat "${log}"
-    sio_die "asan: tests failed (log: ${log})"
+    sio_die "${label}: tests failed (log: ${log})"
   fi
+}
+
+# Core unit, differential and server tests under AddressSanitizer + UndefinedBehaviorSanitizer
+# (clang 14, LeakSanitizer on): bad input to the core or the server must never be UB or a leak.
+stage_asan() {
+  sio_log "asan: build-asan/ (clang++-14, -fsanitize=address,undefined; core + server)"
+  sio_cmake_build build-asan -- "${SIO_CLANG_OPTS[@]}" -DSIO_BUILD_NATIVE=OFF \
+    -DSIO_SANITIZE=address,undefined
+  sio_ctest_quiet asan build-asan
+}
+
+# The native client's tests (interop with the official Node servers) under ThreadSanitizer:
+# emit from any thread, close/destroy from callbacks.
+stage_tsan() {
+  sio_log "tsan: build-tsan/ (clang++-14, -fsanitize=thread; native client)"
+  sio_cmake_build build-tsan -- "${SIO_CLANG_OPTS[@]}" -DSIO_BUILD_SERVER=OFF -DSIO_SANITIZE=thread
+  sio_ctest_quiet tsan build-tsan/tests/native
 }
 
 # Each libFuzzer target for FUZZ_SECONDS, seeded from tests/fuzz/corpus/<target>/ when present.
@@ -51,8 +73,8 @@ stage_fuzz() {
     return 0
   fi
   sio_log "fuzz: build-fuzz/ (clang++-14, libFuzzer + address,undefined), ${FUZZ_SECONDS}s per target"
-  sio_cmake_build build-fuzz sio_fuzzers -- "${SIO_CLANG_OPTS[@]}" -DSIO_FUZZ=ON \
-    -DSIO_SANITIZE=address,undefined
+  sio_cmake_build build-fuzz sio_fuzzers -- "${SIO_CLANG_OPTS[@]}" -DSIO_BUILD_NATIVE=OFF \
+    -DSIO_BUILD_SERVER=OFF -DSIO_FUZZ=ON -DSIO_SANITIZE=address,undefined
   local src name exe corpus seeds log
   mkdir -p build-fuzz/artifacts
   for src in "${sources[@]}"; do
@@ -81,7 +103,7 @@ stage_ctest_main() {
   exec ctest --test-dir build --output-on-failure --no-tests=error -j2 --timeout 600
 }
 
-SIO_STAGES=(deps build asan fuzz)
+SIO_STAGES=(deps build wasm asan tsan fuzz)
 
 for stage in "${SIO_STAGES[@]}"; do
   if [[ " ${SIO_SKIP:-} " == *" ${stage} "* ]]; then

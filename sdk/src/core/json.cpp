@@ -4,6 +4,8 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <system_error>
 
@@ -153,9 +155,19 @@ void append_double(std::string& out, double value) {
   }
   // Shortest round-trip digits in scientific form: "d[.ddd]e[+-]x".
   std::array<char, 64> buf{};
+#if defined(__EMSCRIPTEN__)
+  // Emscripten's libc++ has no floating-point to_chars: the shortest precision that round-trips.
+  int len = 0;
+  for (int precision = 0; precision <= 17; ++precision) {
+    len = std::snprintf(buf.data(), buf.size(), "%.*e", precision, value);
+    if (std::strtod(buf.data(), nullptr) == value) break;
+  }
+  const std::string_view sci(buf.data(), static_cast<std::size_t>(len));
+#else
   const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), value,
                                std::chars_format::scientific);
   const std::string_view sci(buf.data(), static_cast<std::size_t>(r.ptr - buf.data()));
+#endif
   const std::size_t epos = sci.find('e');
   std::string digits;
   for (char c : sci.substr(0, epos)) {

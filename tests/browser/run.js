@@ -1,0 +1,232 @@
+// Browser tests of the WebAssembly client (registered in CTest by tests/browser/CMakeLists.txt).
+//
+// usage: node run.js --bundle <socket.io.js> --server ours --testserver <sio-testserver>
+//        node run.js --bundle <socket.io.js> --server node
+//        node run.js --bundle <socket.io.js> --server demo --testserver <sio-testserver> --static <web-demo>
+//
+// Starts the server (sio-testserver with DemoApp, or node_server.js: the official Socket.IO 4.8
+// server) on a free port, serving tests/browser/page/ and the bundle at /socket.io.js; loads the
+// page in headless Debian Chromium (playwright-core, /usr/bin/chromium) once per transport mode
+// (polling, websocket, upgrade) and prints its results. With --server ours it also checks how
+// the bundle is served (/socket.io.js and /socket.io/socket.io.js: content type, ETag, 304, gzip).
+// With --server demo it serves web-demo/ instead and chats between two pages (everyone + a room).
+// Exit code 0 only if every check passed; a missing bundle is a failure, never a skip.
+"use strict";
+const { spawn } = require("child_process");
+const fs = require("fs");
+const path = require("path");
+const zlib = require("zlib");
+
+const argv = process.argv.slice(2);
+const arg = (name) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const bundle = arg("--bundle");
+const serverKind = arg("--server") || "ours";
+const testserver = arg("--testserver");
+const modes = (arg("--modes") || "polling,websocket,upgrade").split(",");
+const pageDir = serverKind === "demo" ? arg("--static") : path.join(__dirname, "page");
+
+let failures = 0;
+const pass = (what) => console.log(`PASS ${what}`);
+const fail = (what) => {
+  failures++;
+  console.log(`FAIL ${what}`);
+};
+
+function die(message) {
+  console.log(`FAIL ${message}`);
+  process.exit(1);
+}
+
+if (!bundle || !fs.existsSync(bundle)) {
+  die(`the WebAssembly client bundle is missing: ${bundle || "(no --bundle given)"}; build it with ` +
+      "scripts/build-wasm.sh (or point CMake's SIO_WASM_DIR at its output directory)");
+}
+if (serverKind !== "node" && (!testserver || !fs.existsSync(testserver))) die(`sio-testserver not found: ${testserver}`);
+
+// Starts the server; resolves with { proc, port } once it prints "listening on http://host:port/".
+function startServer() {
+  let cmd;
+  let args;
+  if (serverKind === "ours") {
+    cmd = testserver;
+    args = ["--port", "0", "--client-bundle", bundle, "--static", pageDir, "--recovery",
+            "--ping-interval", "1000", "--ping-timeout", "2000"];
+  } else if (serverKind === "demo") {
+    cmd = testserver;
+    args = ["--port", "0", "--client-bundle", bundle, "--static", pageDir];
+  } else {
+    cmd = process.execPath;
+    args = [path.join(__dirname, "node_server.js"), "--bundle", bundle, "--static", pageDir];
+  }
+  const proc = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`server did not start within 30 s: ${out}`)), 30000);
+    const onData = (d) => {
+      out += d;
+      const m = /listening on http:\/\/[^:]+:(\d+)\//.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, port: Number(m[1]) });
+      }
+    };
+    proc.stdout.on("data", onData);
+    proc.stderr.on("data", (d) => {
+      out += d;
+    });
+    proc.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code}): ${out}`));
+    });
+  });
+}
+
+// SIGTERM, then SIGKILL after 5 s; resolves once the process has exited (nothing left behind).
+function stopServer(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
+    proc.on("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    proc.kill("SIGTERM");
+  });
+}
+
+function request(port, target, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = require("http").get({ host: "127.0.0.1", port, path: target, headers }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on("error", reject);
+    req.setTimeout(10000, () => req.destroy(new Error("request timeout")));
+  });
+}
+
+async function checkServing(port) {
+  const raw = fs.readFileSync(bundle);
+  for (const target of ["/socket.io.js", "/socket.io/socket.io.js"]) {
+    const r = await request(port, target);
+    const ok = r.status === 200 && /^application\/javascript/.test(r.headers["content-type"] || "") &&
+               r.body.equals(raw) && !r.headers["content-encoding"] && !!r.headers.etag;
+    (ok ? pass : fail)(`serve ${target}: 200, application/javascript, ETag, identical bytes` +
+                       (ok ? "" : ` (status ${r.status}, type ${r.headers["content-type"]}, ${r.body.length} bytes)`));
+    if (!r.headers.etag) continue;
+    const nm = await request(port, target, { "If-None-Match": r.headers.etag });
+    (nm.status === 304 && nm.body.length === 0 ? pass : fail)(`serve ${target}: 304 on If-None-Match (got ${nm.status})`);
+    const gz = await request(port, target, { "Accept-Encoding": "gzip, deflate, br" });
+    let same = false;
+    try {
+      same = gz.headers["content-encoding"] === "gzip" && zlib.gunzipSync(gz.body).equals(raw);
+    } catch (e) {
+      same = false;
+    }
+    (same && gz.body.length < raw.length ? pass : fail)(
+      `serve ${target}: gzip when accepted (${gz.headers["content-encoding"] || "no encoding"}, ${gz.body.length} bytes)`);
+  }
+}
+
+async function runPage(browser, port, mode) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`http://127.0.0.1:${port}/index.html?mode=${mode}`);
+  try {
+    await page.waitForFunction(() => window.__done === true, null, { timeout: 240000, polling: 200 });
+  } catch (e) {
+    fail(`[${serverKind}/${mode}] page did not finish: ${e.message}`);
+  }
+  const results = await page.evaluate(() => window.__results || []);
+  for (const line of results) {
+    if (line.startsWith("PASS ")) pass(`[${serverKind}/${mode}] ${line.slice(5)}`);
+    else fail(`[${serverKind}/${mode}] ${line.replace(/^FAIL /, "")}`);
+  }
+  if (results.length === 0) fail(`[${serverKind}/${mode}] no results`);
+  for (const e of errors) fail(`[${serverKind}/${mode}] uncaught error in the page: ${e}`);
+  await context.close();
+}
+
+// The web demo: two pages chat in "everyone", then both join a room and chat there.
+async function runDemo(browser, port) {
+  const context = await browser.newContext();
+  const errors = [];
+  const open = async (name) => {
+    const page = await context.newPage();
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.addInitScript((n) => localStorage.setItem("sio-demo-name", n), name);
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForSelector(".status.on", { timeout: 20000 });
+    return page;
+  };
+  const step = async (what, fn) => {
+    try {
+      await fn();
+      pass(`[demo] ${what}`);
+    } catch (e) {
+      fail(`[demo] ${what}: ${e.message}`);
+    }
+  };
+  const say = async (page, text) => {
+    await page.fill("#text", text);
+    await page.press("#text", "Enter");
+  };
+  const sees = (page, text) =>
+    page.waitForFunction((t) => [...document.querySelectorAll("#messages li")].some((li) => li.textContent.includes(t)),
+                         text, { timeout: 15000 });
+  let alice;
+  let bob;
+  await step("two pages connect", async () => {
+    alice = await open("alice");
+    bob = await open("bob");
+  });
+  if (alice && bob) {
+    await step("a message to everyone reaches both pages", async () => {
+      await say(alice, "hello everyone");
+      await sees(bob, "hello everyone");
+      await sees(alice, "hello everyone");
+    });
+    await step("a room message reaches the other member", async () => {
+      for (const page of [alice, bob]) {
+        await page.fill("#room", "lobby");
+        await page.press("#room", "Enter");
+        await sees(page, "you joined lobby");
+      }
+      await say(bob, "hi lobby");
+      await sees(alice, "hi lobby");  // joining switched alice's view to the room
+    });
+  }
+  for (const e of errors) fail(`[demo] uncaught error in the page: ${e}`);
+  await context.close();
+}
+
+(async () => {
+  let server;
+  let browser;
+  try {
+    server = await startServer();
+    if (serverKind === "ours") await checkServing(server.port);
+    const { chromium } = require("playwright-core");
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+             "--disable-quic", "--no-first-run", "--disable-sync"],
+    });
+    if (serverKind === "demo") await runDemo(browser, server.port);
+    else for (const mode of modes) await runPage(browser, server.port, mode);
+  } catch (e) {
+    fail(`runner: ${e.stack || e}`);
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    if (server) await stopServer(server.proc);
+  }
+  console.log(failures ? `${failures} check(s) failed` : "all checks passed");
+  process.exit(failures ? 1 : 0);
+})();

@@ -1,0 +1,726 @@
+// api.js - the JavaScript half of the WebAssembly client (emcc --post-js: it runs inside the glue's
+// scope, so it sees HEAPU8, _malloc and the exported _sio_* functions of client.cpp).
+//
+// - SIO: the I/O the C++ loop asks for (fetch for polling, WebSocket, setTimeout) and the
+//   dispatch of what the core produced to the JS objects below (hooks called by client.cpp).
+// - io() / Manager / Socket: socket.io-client's API. Listeners, flags and the socket cache are JS;
+//   every protocol decision (handshake, heartbeat, upgrade, reconnection, acks, buffering,
+//   recovery) is the C++ core's. Calls made before the wasm module is ready are queued.
+
+var RESERVED = ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
+var BIN_KEY = "\u0000b";
+
+function report(e) {
+  // A throwing listener must not unwind through the C++ loop: report it on its own.
+  setTimeout(function () { throw e; });
+}
+
+function safeCall(fn, self, args) {
+  try {
+    fn.apply(self, args);
+  } catch (e) {
+    report(e);
+  }
+}
+
+function isBinary(x) {
+  return x instanceof ArrayBuffer || ArrayBuffer.isView(x);
+}
+
+function hasBinary(x, depth) {
+  if (depth > 200 || !x || typeof x !== "object") return false;
+  if (isBinary(x)) return true;
+  if (typeof x.toJSON === "function" && !Array.isArray(x)) return hasBinary(x.toJSON(), depth + 1);
+  for (var k in x) {
+    if (Object.prototype.hasOwnProperty.call(x, k) && hasBinary(x[k], depth + 1)) return true;
+  }
+  return false;
+}
+
+// JSON text + the attachments (Uint8Array copies) of an array of arguments.
+function encode(args) {
+  var bins = [];
+  function walk(x) {
+    if (isBinary(x)) {
+      bins.push(x instanceof ArrayBuffer ? new Uint8Array(x.slice(0))
+                                         : new Uint8Array(x.buffer.slice(x.byteOffset, x.byteOffset + x.byteLength)));
+      var marker = {};
+      marker[BIN_KEY] = bins.length - 1;
+      return marker;
+    }
+    if (Array.isArray(x)) return x.map(walk);
+    if (x && typeof x === "object") {
+      if (typeof x.toJSON === "function") return walk(x.toJSON());
+      var o = {};
+      for (var k in x) if (Object.prototype.hasOwnProperty.call(x, k)) o[k] = walk(x[k]);
+      return o;
+    }
+    return x;
+  }
+  return { text: JSON.stringify(hasBinary(args, 0) ? walk(args) : args), bins: bins };
+}
+
+// Parses JSON text from C++, putting the attachments (ArrayBuffers) back in place of the markers.
+function decode(text, bins) {
+  var v = JSON.parse(text);
+  if (!bins.length) return v;
+  function walk(x) {
+    if (Array.isArray(x)) return x.map(walk);
+    if (x && typeof x === "object") {
+      var keys = Object.keys(x);
+      if (keys.length === 1 && keys[0] === BIN_KEY && bins[x[BIN_KEY]] !== undefined) return bins[x[BIN_KEY]];
+      for (var i = 0; i < keys.length; i++) x[keys[i]] = walk(x[keys[i]]);
+    }
+    return x;
+  }
+  return walk(v);
+}
+
+function cstr(s) {
+  var n = lengthBytesUTF8(s) + 1;
+  var p = _malloc(n);
+  stringToUTF8(s, p, n);
+  return p;
+}
+
+// f(ptr...) with the strings copied into the wasm heap for the duration of the call.
+function withStrings(strings, f) {
+  var ptrs = strings.map(cstr);
+  try {
+    return f.apply(null, ptrs);
+  } finally {
+    ptrs.forEach(function (p) { _free(p); });
+  }
+}
+
+// f(ptr, len) with bytes copied into the wasm heap for the call.
+function withBytes(bytes, f) {
+  var p = _malloc(bytes.length || 1);
+  HEAPU8.set(bytes, p);
+  try {
+    return f(p, bytes.length);
+  } finally {
+    _free(p);
+  }
+}
+
+function pushBins(bins) {
+  bins.forEach(function (b) { withBytes(b, _sio_push_bin); });
+}
+
+var SIO = {
+  ready: false,
+  queue: [],
+  mgrs: {},
+  gets: {},
+  wss: {},
+  timers: {},
+  acks: {},
+  token: 0,
+  bins: [],
+  dec: new TextDecoder(),
+  enc: new TextEncoder(),
+
+  whenReady: function (f) {
+    if (SIO.ready) f();
+    else SIO.queue.push(f);
+  },
+  str: function (p, n) {
+    return p && n ? SIO.dec.decode(HEAPU8.subarray(p, p + n)) : "";
+  },
+  takeBins: function () {
+    var b = SIO.bins;
+    SIO.bins = [];
+    return b;
+  },
+  bin: function (buffer) {
+    SIO.bins.push(buffer);
+  },
+  fetchOptions: function (m, extra) {
+    var mgr = SIO.mgrs[m];
+    var headers = Object.assign({}, (mgr && mgr.opts.extraHeaders) || {}, extra || {});
+    return { credentials: mgr && mgr.opts.withCredentials ? "include" : "same-origin", headers: headers,
+             cache: "no-store" };
+  },
+
+  // ---- polling ----
+  get: function (m, gen, url) {
+    var ac = typeof AbortController !== "undefined" ? new AbortController() : null;
+    SIO.gets[m] = ac;
+    var o = SIO.fetchOptions(m);
+    o.method = "GET";
+    if (ac) o.signal = ac.signal;
+    var done = function () {
+      if (SIO.gets[m] === ac) delete SIO.gets[m];
+      return !(ac && ac.signal.aborted);
+    };
+    fetch(url, o).then(function (r) {
+      return r.arrayBuffer().then(function (b) {
+        if (!done()) return;
+        var binary = /application\/octet-stream/.test(r.headers.get("content-type") || "") ? 1 : 0;
+        withBytes(new Uint8Array(b), function (p, n) { _sio_on_get(m, gen, r.status, p, n, binary); });
+      });
+    }).catch(function (e) {
+      if (!done()) return;
+      withBytes(SIO.enc.encode(String((e && e.message) || e)), function (p, n) { _sio_on_get(m, gen, 0, p, n, 0); });
+    });
+  },
+  abortGet: function (m) {
+    var ac = SIO.gets[m];
+    delete SIO.gets[m];
+    if (ac) ac.abort();
+  },
+  post: function (m, gen, url, body, binary) {
+    var o = SIO.fetchOptions(m, { "Content-Type": binary ? "application/octet-stream" : "text/plain;charset=UTF-8" });
+    o.method = "POST";
+    o.body = body;
+    fetch(url, o).then(function (r) {
+      return r.text().then(function (t) {
+        withBytes(SIO.enc.encode(t), function (p, n) { _sio_on_post(m, gen, r.status, p, n); });
+      });
+    }).catch(function (e) {
+      withBytes(SIO.enc.encode(String((e && e.message) || e)), function (p, n) { _sio_on_post(m, gen, 0, p, n); });
+    });
+  },
+
+  // ---- WebSocket ----
+  wsOpen: function (m, token, url) {
+    var key = m + ":" + token;
+    var rec = { error: 0, ws: null };
+    SIO.wss[key] = rec;
+    var closed = function (error, what) {
+      if (SIO.wss[key] !== rec) return;
+      delete SIO.wss[key];
+      withBytes(SIO.enc.encode(what), function (p, n) { _sio_on_ws_closed(m, token, error, p, n); });
+    };
+    try {
+      rec.ws = new WebSocket(url);
+    } catch (e) {
+      setTimeout(function () { closed(1, "websocket error: " + ((e && e.message) || e)); });
+      return;
+    }
+    rec.ws.binaryType = "arraybuffer";
+    rec.ws.onopen = function () {
+      if (SIO.wss[key] === rec) _sio_on_ws_open(m, token);
+    };
+    rec.ws.onmessage = function (ev) {
+      if (SIO.wss[key] !== rec) return;
+      var text = typeof ev.data === "string";
+      var bytes = text ? SIO.enc.encode(ev.data) : new Uint8Array(ev.data);
+      withBytes(bytes, function (p, n) { _sio_on_ws_frame(m, token, p, n, text ? 0 : 1); });
+    };
+    rec.ws.onerror = function () {
+      rec.error = 1;
+    };
+    rec.ws.onclose = function (ev) {
+      closed(rec.error || !ev.wasClean ? 1 : 0, "websocket closed (code " + ev.code + ")");
+    };
+  },
+  wsSend: function (m, token, bytes, binary) {
+    var rec = SIO.wss[m + ":" + token];
+    if (!rec || rec.ws.readyState !== 1) return;
+    rec.ws.send(binary ? bytes : SIO.dec.decode(bytes));
+  },
+  wsClose: function (m, token) {
+    var key = m + ":" + token;
+    var rec = SIO.wss[key];
+    delete SIO.wss[key];
+    if (rec && rec.ws) {
+      try {
+        rec.ws.close();
+      } catch (e) {
+        // already closed
+      }
+    }
+  },
+
+  timer: function (m, ms) {
+    clearTimeout(SIO.timers[m]);
+    delete SIO.timers[m];
+    if (ms >= 0) {
+      SIO.timers[m] = setTimeout(function () {
+        delete SIO.timers[m];
+        _sio_on_timer(m);
+      }, ms);
+    }
+  },
+
+  // ---- what the core produced ----
+  managerEvent: function (m, kind, a, b, attempt) {
+    var mgr = SIO.mgrs[m];
+    if (!mgr) return;
+    var names = ["open", "error", "close", "ping", "reconnect_attempt", "reconnect", "reconnect_error",
+                 "reconnect_failed"];
+    var args = [];
+    if (kind === 1 || kind === 6) args = [new Error(a)];
+    else if (kind === 2) args = b ? [a, new Error(b)] : [a];
+    else if (kind === 4 || kind === 5) args = [attempt];
+    if (kind === 2) mgr.engine._transport = "";
+    mgr.emitReserved.apply(mgr, [names[kind]].concat(args));
+  },
+  socketEvent: function (m, kind, nsp, a, b, ackId) {
+    var bins = SIO.takeBins();
+    var mgr = SIO.mgrs[m];
+    var socket = mgr && mgr.nsps[nsp];
+    if (!socket) return;
+    if (kind === 0) {
+      socket.emitReserved("connect");
+    } else if (kind === 1) {
+      var err = new Error(a);
+      if (b) err.data = decode(b, bins);
+      socket.emitReserved("connect_error", err);
+    } else if (kind === 2) {
+      socket.emitReserved("disconnect", a, b ? { description: b } : undefined);
+    } else {
+      var args = decode(a, bins);
+      if (!Array.isArray(args) || !args.length) return;
+      if (kind === 4) {
+        socket._anyOut.slice().forEach(function (fn) { safeCall(fn, socket, args); });
+        return;
+      }
+      if (ackId >= 0) args.push(socket._ackFn(ackId));
+      socket._any.slice().forEach(function (fn) { safeCall(fn, socket, args); });
+      socket.emitReserved.apply(socket, args);
+    }
+  },
+  ack: function (m, token, err, text) {
+    var bins = SIO.takeBins();
+    var entry = SIO.acks[token];
+    delete SIO.acks[token];
+    if (!entry) return;
+    var socket = entry.socket;
+    if (err) {
+      if (entry.withError) {
+        safeCall(entry.fn, socket, [new Error(err === 1 ? "operation has timed out"
+                                              : err === 2 ? "socket has been disconnected" : "emit failed")]);
+      }
+      return;
+    }
+    var args = decode(text, bins);
+    if (entry.withError) args.unshift(null);
+    safeCall(entry.fn, socket, args);
+  },
+  auth: function (m, nsp) {
+    var mgr = SIO.mgrs[m];
+    var socket = mgr && mgr.nsps[nsp];
+    if (!socket || socket.auth == null) return 0;
+    var value = socket.auth;
+    if (typeof value === "function") {
+      var got;
+      try {
+        value(function (d) { got = d; });  // only a synchronous answer can be used
+      } catch (e) {
+        report(e);
+      }
+      value = got;
+    }
+    if (value == null || typeof value !== "object") return 0;
+    return cstr(JSON.stringify(value));
+  },
+  engineEvent: function (m, kind) {
+    var mgr = SIO.mgrs[m];
+    if (!mgr) return;
+    var engine = mgr.engine;
+    if (kind === 0) {
+      engine.emitReserved("open");
+    } else if (kind === 1) {
+      engine.emitReserved("upgrade", engine.transport);
+    } else {
+      engine.emitReserved("close");
+    }
+  }
+};
+
+// ---- Emitter (component-emitter's API) ----------------------------------------------------
+
+function Emitter() {}
+Emitter.prototype.on = Emitter.prototype.addEventListener = function (event, fn) {
+  this._callbacks = this._callbacks || {};
+  (this._callbacks["$" + event] = this._callbacks["$" + event] || []).push(fn);
+  return this;
+};
+Emitter.prototype.once = function (event, fn) {
+  var self = this;
+  function on() {
+    self.off(event, on);
+    fn.apply(this, arguments);
+  }
+  on.fn = fn;
+  this.on(event, on);
+  return this;
+};
+Emitter.prototype.off = Emitter.prototype.removeListener = Emitter.prototype.removeAllListeners =
+  Emitter.prototype.removeEventListener = function (event, fn) {
+    this._callbacks = this._callbacks || {};
+    if (arguments.length === 0) {
+      this._callbacks = {};
+      return this;
+    }
+    var list = this._callbacks["$" + event];
+    if (!list) return this;
+    if (arguments.length === 1) {
+      delete this._callbacks["$" + event];
+      return this;
+    }
+    for (var i = 0; i < list.length; i++) {
+      if (list[i] === fn || list[i].fn === fn) {
+        list.splice(i, 1);
+        break;
+      }
+    }
+    if (!list.length) delete this._callbacks["$" + event];
+    return this;
+  };
+Emitter.prototype.emit = Emitter.prototype.emitReserved = function (event) {
+  this._callbacks = this._callbacks || {};
+  var args = Array.prototype.slice.call(arguments, 1);
+  var list = this._callbacks["$" + event];
+  if (list) {
+    list = list.slice();
+    for (var i = 0; i < list.length; i++) safeCall(list[i], this, args);
+  }
+  return this;
+};
+Emitter.prototype.listeners = function (event) {
+  this._callbacks = this._callbacks || {};
+  return this._callbacks["$" + event] || [];
+};
+Emitter.prototype.hasListeners = function (event) {
+  return !!this.listeners(event).length;
+};
+
+function inherit(Child) {
+  Child.prototype = Object.create(Emitter.prototype);
+  Child.prototype.constructor = Child;
+}
+
+// ---- URL handling (socket.io-client's url()) ----------------------------------------------
+
+function parseUri(uri, path) {
+  var loc = typeof location !== "undefined" ? location : null;
+  if (uri == null) uri = loc.protocol + "//" + loc.host;
+  uri = String(uri);
+  if (uri.charAt(0) === "/") uri = uri.charAt(1) === "/" ? loc.protocol + uri : loc.host + uri;
+  if (!/^(https?|wss?):\/\//i.test(uri)) uri = (loc ? loc.protocol : "https:") + "//" + uri;
+  var u = new URL(uri);
+  var secure = u.protocol === "https:" || u.protocol === "wss:";
+  var port = u.port || (secure ? "443" : "80");
+  var host = u.hostname;
+  var hostPort = host + ":" + port;
+  return {
+    source: uri,
+    http: (secure ? "https://" : "http://") + hostPort,
+    ws: (secure ? "wss://" : "ws://") + hostPort,
+    path: u.pathname || "/",
+    search: u.search,
+    id: u.protocol + "//" + hostPort + path
+  };
+}
+
+function encodeQuery(q) {
+  if (!q) return "";
+  if (typeof q === "string") return q.replace(/^\?/, "");
+  return Object.keys(q).map(function (k) {
+    return encodeURIComponent(k) + "=" + encodeURIComponent(q[k]);
+  }).join("&");
+}
+
+// ---- Manager ------------------------------------------------------------------------------
+
+function Engine(manager) {
+  this._manager = manager;
+  this._transport = "";
+}
+inherit(Engine);
+Object.defineProperty(Engine.prototype, "id", {
+  get: function () {
+    return SIO.ready && this._manager._id ? UTF8ToString(_sio_engine_id(this._manager._id)) || undefined : undefined;
+  }
+});
+Object.defineProperty(Engine.prototype, "transport", {
+  get: function () {
+    var t = SIO.ready && this._manager._id ? _sio_transport(this._manager._id) : 0;
+    return { name: ["", "polling", "websocket"][t] };
+  }
+});
+
+Engine.prototype.close = function () {
+  var m = this._manager;
+  SIO.whenReady(function () { _sio_engine_close(m._id); });
+  return this;
+};
+
+function Manager(uri, opts) {
+  if (!(this instanceof Manager)) return new Manager(uri, opts);
+  if (uri && typeof uri === "object") {
+    opts = uri;
+    uri = undefined;
+  }
+  opts = opts || {};
+  this.opts = opts;
+  this.nsps = {};
+  this.uri = uri;
+  this.engine = new Engine(this);
+  this._reconnection = opts.reconnection !== false;
+  this._reconnectionAttempts = opts.reconnectionAttempts == null ? Infinity : opts.reconnectionAttempts;
+  this._reconnectionDelay = opts.reconnectionDelay == null ? 1000 : opts.reconnectionDelay;
+  this._reconnectionDelayMax = opts.reconnectionDelayMax == null ? 5000 : opts.reconnectionDelayMax;
+  this._randomizationFactor = opts.randomizationFactor == null ? 0.5 : opts.randomizationFactor;
+  this._timeout = opts.timeout == null ? 20000 : opts.timeout;
+  this._autoConnect = opts.autoConnect !== false;
+  var path = opts.path || "/socket.io";
+  path = path.replace(/\/$/, "") + (opts.addTrailingSlash === false ? "" : "/");
+  if (path.charAt(0) !== "/") path = "/" + path;
+  var parsed = parseUri(uri, path);
+  var query = [encodeQuery(parsed.search), encodeQuery(opts.query)].filter(Boolean).join("&");
+  var transports = (opts.transports || ["polling", "websocket"]).map(function (t) {
+    return typeof t === "string" ? t : t && t.name;
+  });
+  var self = this;
+  SIO.whenReady(function () {
+    var config = {
+      http: parsed.http, ws: parsed.ws, path: path, query: query, transports: transports,
+      upgrade: opts.upgrade !== false, rememberUpgrade: !!opts.rememberUpgrade,
+      reconnection: self._reconnection,
+      reconnectionAttempts: self._reconnectionAttempts === Infinity ? null : self._reconnectionAttempts,
+      reconnectionDelay: self._reconnectionDelay, reconnectionDelayMax: self._reconnectionDelayMax,
+      randomizationFactor: self._randomizationFactor, timeout: self._timeout === false ? -1 : self._timeout,
+      eio: opts.EIO === 3 ? 3 : 4
+    };
+    self._id = withStrings([JSON.stringify(config)], _sio_manager_new);
+    if (!self._id) throw new Error("socket.io: invalid options (no usable transport or url)");
+    SIO.mgrs[self._id] = self;
+  });
+  if (this._autoConnect) this.open();
+}
+inherit(Manager);
+
+Manager.prototype.open = Manager.prototype.connect = function (fn) {
+  var self = this;
+  if (fn) {
+    var onOpen = function () { self.off("error", onError); fn(); };
+    var onError = function (err) { self.off("open", onOpen); fn(err); };
+    this.once("open", onOpen);
+    this.once("error", onError);
+  }
+  SIO.whenReady(function () { _sio_open(self._id); });
+  return this;
+};
+Manager.prototype.close = Manager.prototype.disconnect = function () {
+  var self = this;
+  SIO.whenReady(function () { _sio_close(self._id); });
+  return this;
+};
+Manager.prototype.socket = function (nsp, opts) {
+  nsp = nsp || "/";
+  if (nsp.charAt(0) !== "/") nsp = "/" + nsp;
+  var socket = this.nsps[nsp];
+  if (!socket) {
+    socket = new Socket(this, nsp, opts);
+    this.nsps[nsp] = socket;
+  } else if (this._autoConnect && !socket.active) {
+    socket.connect();
+  }
+  return socket;
+};
+Manager.prototype.reconnection = function (v) {
+  if (!arguments.length) return this._reconnection;
+  var self = this;
+  this._reconnection = !!v;
+  SIO.whenReady(function () { _sio_set_reconnection(self._id, v ? 1 : 0); });
+  return this;
+};
+// These options are read when the Manager is created (the core has no setters for them).
+["reconnectionAttempts", "reconnectionDelay", "reconnectionDelayMax", "randomizationFactor", "timeout"].forEach(
+  function (name) {
+    Manager.prototype[name] = function (v) {
+      if (!arguments.length) return this["_" + name];
+      this["_" + name] = v;
+      return this;
+    };
+  });
+Object.defineProperty(Manager.prototype, "_readyState", {
+  get: function () {
+    return ["closed", "opening", "open"][SIO.ready && this._id ? _sio_ready_state(this._id) : 0];
+  }
+});
+
+// ---- Socket -------------------------------------------------------------------------------
+
+function Socket(io, nsp, opts) {
+  opts = opts || {};
+  this.io = io;
+  this.nsp = nsp;
+  this.flags = {};
+  this.receiveBuffer = [];
+  this.sendBuffer = [];
+  this._any = [];
+  this._anyOut = [];
+  this._opts = Object.assign({}, opts);
+  if (opts.auth) this.auth = opts.auth;
+  var self = this;
+  SIO.whenReady(function () {
+    withStrings([nsp], function (n) {
+      _sio_socket_add(io._id, n, opts.ackTimeout == null ? -1 : opts.ackTimeout, opts.retries || 0);
+    });
+  });
+  if (io._autoConnect) this.open();
+  void self;
+}
+inherit(Socket);
+
+function socketState(s) {
+  return SIO.ready && s.io._id ? withStrings([s.nsp], function (n) { return _sio_socket_state(s.io._id, n); }) : 0;
+}
+Object.defineProperty(Socket.prototype, "id", {
+  get: function () {
+    var s = this;
+    if (!SIO.ready || !s.io._id) return undefined;
+    return withStrings([s.nsp], function (n) { return UTF8ToString(_sio_socket_id(s.io._id, n)); }) || undefined;
+  }
+});
+Object.defineProperty(Socket.prototype, "connected", { get: function () { return !!(socketState(this) & 1); } });
+Object.defineProperty(Socket.prototype, "disconnected", { get: function () { return !(socketState(this) & 1); } });
+Object.defineProperty(Socket.prototype, "active", {
+  get: function () { return SIO.ready ? !!(socketState(this) & 2) : !!this._wantActive; }
+});
+Object.defineProperty(Socket.prototype, "recovered", { get: function () { return !!(socketState(this) & 4); } });
+Object.defineProperty(Socket.prototype, "volatile", {
+  get: function () {
+    this.flags.volatile = true;
+    return this;
+  }
+});
+
+Socket.prototype.connect = Socket.prototype.open = function () {
+  var self = this;
+  this._wantActive = true;
+  SIO.whenReady(function () {
+    withStrings([self.nsp], function (n) { _sio_connect(self.io._id, n); });
+  });
+  return this;
+};
+Socket.prototype.disconnect = Socket.prototype.close = function () {
+  var self = this;
+  this._wantActive = false;
+  SIO.whenReady(function () {
+    withStrings([self.nsp], function (n) { _sio_disconnect(self.io._id, n); });
+  });
+  return this;
+};
+Socket.prototype.emit = function (event) {
+  if (RESERVED.indexOf(event) >= 0) throw new Error('"' + String(event) + '" is a reserved event name');
+  var args = Array.prototype.slice.call(arguments);
+  var flags = this.flags;
+  this.flags = {};
+  var ack = typeof args[args.length - 1] === "function" ? args.pop() : null;
+  var withError = !!ack && (flags.timeout !== undefined || this._opts.ackTimeout !== undefined ||
+                            this._opts.retries > 0 || !!ack.withError);
+  var encoded = encode(args);  // throws here (at the call) for values JSON cannot carry
+  var self = this;
+  SIO.whenReady(function () {
+    var token = -1;
+    if (ack) {
+      token = ++SIO.token;
+      SIO.acks[token] = { fn: ack, withError: withError, socket: self };
+    }
+    pushBins(encoded.bins);
+    var failed = withStrings([self.nsp, encoded.text], function (n, t) {
+      return _sio_emit(self.io._id, n, t, token, flags.timeout == null ? -1 : flags.timeout, flags.volatile ? 1 : 0);
+    });
+    if (failed && SIO.acks[token]) {
+      delete SIO.acks[token];
+      if (withError) safeCall(ack, self, [new Error("emit failed: arguments not encodable")]);
+    }
+  });
+  return this;
+};
+Socket.prototype.emitWithAck = function () {
+  var self = this;
+  var args = Array.prototype.slice.call(arguments);
+  return new Promise(function (resolve, reject) {
+    var fn = function (err, value) {
+      if (err) reject(err);
+      else resolve(value);
+    };
+    fn.withError = true;
+    args.push(fn);
+    self.emit.apply(self, args);
+  });
+};
+Socket.prototype.send = function () {
+  this.emit.apply(this, ["message"].concat(Array.prototype.slice.call(arguments)));
+  return this;
+};
+Socket.prototype.timeout = function (ms) {
+  this.flags.timeout = ms;
+  return this;
+};
+Socket.prototype.compress = function () {
+  return this;
+};
+Socket.prototype._ackFn = function (id) {
+  var self = this;
+  var sent = false;
+  return function () {
+    if (sent) return;
+    sent = true;
+    var encoded = encode(Array.prototype.slice.call(arguments));
+    SIO.whenReady(function () {
+      pushBins(encoded.bins);
+      withStrings([self.nsp, encoded.text], function (n, t) { _sio_send_ack(self.io._id, n, id, t); });
+    });
+  };
+};
+Socket.prototype.onAny = function (fn) { this._any.push(fn); return this; };
+Socket.prototype.prependAny = function (fn) { this._any.unshift(fn); return this; };
+Socket.prototype.offAny = function (fn) {
+  if (!fn) this._any = [];
+  else this._any = this._any.filter(function (f) { return f !== fn; });
+  return this;
+};
+Socket.prototype.listenersAny = function () { return this._any.slice(); };
+Socket.prototype.onAnyOutgoing = function (fn) { this._anyOut.push(fn); return this; };
+Socket.prototype.prependAnyOutgoing = function (fn) { this._anyOut.unshift(fn); return this; };
+Socket.prototype.offAnyOutgoing = function (fn) {
+  if (!fn) this._anyOut = [];
+  else this._anyOut = this._anyOut.filter(function (f) { return f !== fn; });
+  return this;
+};
+Socket.prototype.listenersAnyOutgoing = function () { return this._anyOut.slice(); };
+
+// ---- io() ---------------------------------------------------------------------------------
+
+var cache = {};
+
+function lookup(uri, opts) {
+  if (uri && typeof uri === "object") {
+    opts = uri;
+    uri = undefined;
+  }
+  opts = opts || {};
+  var path = (opts.path || "/socket.io").replace(/\/$/, "") + "/";
+  var parsed = parseUri(uri, path);
+  var id = parsed.id;
+  var same = cache[id] && parsed.path in cache[id].nsps;
+  var io;
+  if (opts.forceNew || opts["force new connection"] || opts.multiplex === false || same) {
+    io = new Manager(uri, opts);
+  } else {
+    if (!cache[id]) cache[id] = new Manager(uri, opts);
+    io = cache[id];
+  }
+  return io.socket(parsed.path, opts);
+}
+
+Object.assign(lookup, { Manager: Manager, Socket: Socket, io: lookup, connect: lookup, protocol: 5 });
+lookup["default"] = lookup;
+root.io = lookup;
+if (typeof module === "object" && module && module.exports) module.exports = lookup;
+
+Module["onRuntimeInitialized"] = function () {
+  SIO.ready = true;
+  var q = SIO.queue;
+  SIO.queue = [];
+  q.forEach(function (f) { f(); });
+};

@@ -1,0 +1,1 @@
+})(typeof globalThis !== "undefined" ? globalThis : typeof self !== "undefined" ? self : this);
