@@ -1,0 +1,140 @@
+// Helpers of the apps' end-to-end scripts: start an app executable with configuration files in a
+// temporary directory, named checks, waiting with deadlines (never sleeping as synchronisation).
+"use strict";
+const { spawn } = require("child_process");
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+
+function serverArg() {
+  const i = process.argv.indexOf("--server");
+  if (i < 0 || !process.argv[i + 1]) {
+    console.log("FAIL args: --server <executable> is required");
+    process.exit(2);
+  }
+  return process.argv[i + 1];
+}
+
+function tempDir(files) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sio-app-"));
+  for (const [name, content] of Object.entries(files)) {
+    fs.writeFileSync(path.join(dir, name), typeof content === "string" ? content : JSON.stringify(content, null, 2));
+  }
+  return dir;
+}
+
+// Starts `exe args` and resolves {port, proc, log()} once it printed "listening on http://h:p/".
+const started = [];
+function startApp(exe, args, { env = {}, ms = 15000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(exe, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    started.push(proc);
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => reject(new Error(`app did not start: ${out} ${err}`)), ms);
+    proc.stdout.on("data", (d) => {
+      out += d;
+      const m = /listening on http:\/\/([^:]+):(\d+)\//.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ port: Number(m[2]), host: m[1], proc, log: () => err, out: () => out });
+      }
+    });
+    proc.stderr.on("data", (d) => (err += d));
+    proc.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`app exited with ${code}: ${out} ${err}`));
+    });
+  });
+}
+
+// Runs the app expecting it to fail at start; resolves {code, output}.
+function runFailing(exe, args, ms = 15000) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(exe, args, { stdio: ["ignore", "pipe", "pipe"] });
+    started.push(proc);
+    let output = "";
+    proc.stdout.on("data", (d) => (output += d));
+    proc.stderr.on("data", (d) => (output += d));
+    const timer = setTimeout(() => reject(new Error("app did not exit")), ms);
+    proc.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+function stopAll() {
+  for (const p of started) {
+    if (p.exitCode === null && p.signalCode === null) p.kill("SIGTERM");
+  }
+}
+
+// Resolves with the event's arguments (array) or rejects after ms.
+function once(emitter, event, ms = 5000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timeout waiting for "${event}"`)), ms);
+    emitter.once(event, (...args) => {
+      clearTimeout(timer);
+      resolve(args);
+    });
+  });
+}
+
+async function waitFor(pred, what, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error(`timeout waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+// Collects every event a socket receives: [{event, args}].
+function record(socket) {
+  const seen = [];
+  socket.onAny((event, ...args) => seen.push({ event, args }));
+  return seen;
+}
+
+let failures = 0;
+async function check(name, fn) {
+  try {
+    await fn();
+    console.log(`PASS ${name}`);
+  } catch (e) {
+    failures++;
+    const text = e && e.message ? e.message : String(e);
+    const where = e && e.stack ? (e.stack.split("\n").find((l) => l.includes(".js:")) || "") : "";
+    console.log(`FAIL ${name}: ${text.replace(/\n/g, " | ")} ${where.trim()}`);
+  }
+}
+
+// Stops the apps (SIGTERM; SIGKILL after 5 s), waits for them to exit, then exits.
+async function finish() {
+  const alive = started.filter((p) => p.exitCode === null && p.signalCode === null);
+  const exited = alive.map((p) => new Promise((resolve) => p.once("exit", resolve)));
+  stopAll();
+  const killer = setTimeout(() => alive.forEach((p) => p.kill("SIGKILL")), 5000);
+  await Promise.all(exited);
+  clearTimeout(killer);
+  for (const p of alive) {
+    if (p.exitCode !== 0) {
+      failures++;
+      console.log(`FAIL clean-exit: ${p.spawnfile} exited with ${p.exitCode ?? p.signalCode} on SIGTERM`);
+    }
+  }
+  console.log(failures ? `DONE ${failures} failed` : "DONE ok");
+  process.exit(failures ? 1 : 0);
+}
+
+function watchdog(ms = 150000) {
+  setTimeout(() => {
+    console.log("FAIL watchdog: script did not finish in time");
+    stopAll();
+    process.exit(3);
+  }, ms).unref();
+}
+
+process.on("exit", stopAll);
+
+module.exports = { serverArg, tempDir, startApp, runFailing, stopAll, once, waitFor, record, check, finish, watchdog };

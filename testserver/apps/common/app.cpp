@@ -1,0 +1,237 @@
+#include "app.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <boost/asio/signal_set.hpp>
+
+namespace sio::apps {
+
+json read_json_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  json j = json::parse(ss.str(), nullptr, false);
+  if (j.is_discarded()) throw ConfigError(path + ": not valid JSON");
+  return j;
+}
+
+namespace {
+
+std::string trim(std::string s) {
+  const auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  const auto e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+std::map<std::string, std::string> read_env_file(const std::string& path, bool required) {
+  std::map<std::string, std::string> out;
+  std::ifstream in(path);
+  if (!in) {
+    if (required) throw ConfigError("cannot read " + path);
+    return out;
+  }
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    line = trim(line);
+    if (line.empty() || line[0] == '#') continue;
+    if (line.rfind("export ", 0) == 0) line = trim(line.substr(7));
+    const auto eq = line.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw ConfigError(path + ":" + std::to_string(number) + ": expected KEY=VALUE");
+    }
+    const std::string key = trim(line.substr(0, eq));
+    std::string value = trim(line.substr(eq + 1));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+      const bool dbl = value.front() == '"';
+      value = value.substr(1, value.size() - 2);
+      if (dbl) {
+        std::string unescaped;
+        for (std::size_t i = 0; i < value.size(); ++i) {
+          if (value[i] == '\\' && i + 1 < value.size() && value[i + 1] == 'n') {
+            unescaped += '\n';
+            ++i;
+          } else {
+            unescaped += value[i];
+          }
+        }
+        value = unescaped;
+      }
+    } else {
+      const auto hash = value.find(" #");  // inline comment after an unquoted value
+      if (hash != std::string::npos) value = trim(value.substr(0, hash));
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+std::string env_value(const std::map<std::string, std::string>& file_values, const std::string& key,
+                      const std::string& fallback) {
+  if (const char* v = std::getenv(key.c_str())) return v;
+  if (auto it = file_values.find(key); it != file_values.end()) return it->second;
+  return fallback;
+}
+
+server::CorsOptions cors_from_json(const json& cors) {
+  server::CorsOptions out;
+  if (!cors.is_object()) throw ConfigError("cors must be an object");
+  if (cors.contains("origin")) {
+    const json& o = cors["origin"];
+    if (o.is_string()) {
+      out.origins.push_back(o.get<std::string>());
+    } else if (o.is_boolean()) {
+      if (o.get<bool>()) out.origins.push_back("*");
+    } else if (o.is_array()) {
+      for (const auto& e : o) {
+        if (!e.is_string()) throw ConfigError("cors.origin entries must be strings");
+        out.origins.push_back(e.get<std::string>());
+      }
+    } else {
+      throw ConfigError("cors.origin must be a string, an array of strings or a boolean");
+    }
+  }
+  if (cors.contains("credentials")) {
+    if (!cors["credentials"].is_boolean()) throw ConfigError("cors.credentials must be a boolean");
+    out.credentials = cors["credentials"].get<bool>();
+  }
+  return out;
+}
+
+void apply_node_options(server::ServerOptions& options, const json& config, std::string_view app) {
+  if (!config.is_object()) throw ConfigError("server options must be a JSON object");
+  auto ms = [&](const char* key) {
+    const json& v = config[key];
+    if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<long long>() >= 0)) {
+      throw ConfigError(std::string(key) + " must be a non-negative integer (milliseconds)");
+    }
+    return std::chrono::milliseconds(v.get<long long>());
+  };
+  auto boolean = [&](const char* key) {
+    if (!config[key].is_boolean()) throw ConfigError(std::string(key) + " must be a boolean");
+    return config[key].get<bool>();
+  };
+  for (const auto& [key, value] : config.items()) {
+    if (key == "path") {
+      if (!value.is_string() || value.get<std::string>().empty() || value.get<std::string>()[0] != '/') {
+        throw ConfigError("path must be a string starting with '/'");
+      }
+      options.path = value.get<std::string>();
+    } else if (key == "maxHttpBufferSize") {
+      if (!value.is_number() || value.get<double>() < 1) throw ConfigError("maxHttpBufferSize must be a positive number");
+      options.max_http_buffer_size = static_cast<std::size_t>(value.get<double>());
+    } else if (key == "cors") {
+      options.cors = cors_from_json(value);
+    } else if (key == "pingInterval") {
+      options.ping_interval = ms("pingInterval");
+    } else if (key == "pingTimeout") {
+      options.ping_timeout = ms("pingTimeout");
+    } else if (key == "connectTimeout") {
+      options.connect_timeout = ms("connectTimeout");
+    } else if (key == "upgradeTimeout") {
+      options.upgrade_timeout = ms("upgradeTimeout");
+    } else if (key == "transports") {
+      if (!value.is_array() || value.empty()) throw ConfigError("transports must be a non-empty array");
+      options.transports.clear();
+      for (const auto& t : value) {
+        if (t != "polling" && t != "websocket") throw ConfigError("transports: \"polling\" or \"websocket\"");
+        options.transports.push_back(t.get<std::string>());
+      }
+    } else if (key == "allowUpgrades") {
+      options.allow_upgrades = boolean("allowUpgrades");
+    } else if (key == "allowEIO3") {
+      options.allow_eio3 = boolean("allowEIO3");
+    } else if (key == "serveClient") {
+      options.serve_client = boolean("serveClient");
+    } else if (key == "cleanupEmptyChildNamespaces") {
+      options.cleanup_empty_child_namespaces = boolean("cleanupEmptyChildNamespaces");
+    } else {
+      log(app, "ignoring unknown server option \"" + key + "\"");
+    }
+  }
+}
+
+std::uint16_t parse_port(const std::string& text) {
+  if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos) {
+    throw ConfigError("bad port \"" + text + "\"");
+  }
+  const unsigned long v = std::stoul(text);
+  if (v > 65535) throw ConfigError("bad port \"" + text + "\"");
+  return static_cast<std::uint16_t>(v);
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::int64_t now_s() { return now_ms() / 1000; }
+
+std::string bearer_token(const std::map<std::string, std::string>& headers) {
+  const auto it = headers.find("authorization");
+  if (it == headers.end()) return "";
+  const std::string& v = it->second;
+  if (v.size() < 7) return "";
+  std::string scheme = v.substr(0, 7);
+  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "bearer ") return "";
+  return trim(v.substr(7));
+}
+
+server::HttpResponse json_response(unsigned status, const json& body) {
+  server::HttpResponse r;
+  r.status = status;
+  r.headers.push_back({"Content-Type", "application/json"});
+  r.body = body.dump();
+  return r;
+}
+
+void log(std::string_view app, std::string_view message) {
+  std::cerr << "[" << app << "] " << message << std::endl;
+}
+
+void run_until_signal(boost::asio::io_context& io, server::Server& server, const std::string& host,
+                      std::string_view app) {
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    log(app, "shutting down");
+    server.close();
+    io.stop();
+  });
+  std::cout << "listening on http://" << host << ":" << server.port() << "/" << std::endl;
+  io.run();
+}
+
+Args::Args(int argc, char** argv, std::map<std::string, bool> known) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0) throw ConfigError("unexpected argument \"" + arg + "\"");
+    arg = arg.substr(2);
+    const auto it = known.find(arg);
+    if (it == known.end()) throw ConfigError("unknown option --" + arg);
+    if (it->second) {
+      if (i + 1 >= argc) throw ConfigError("--" + arg + " needs a value");
+      values_[arg] = argv[++i];
+    } else {
+      values_[arg] = "";
+    }
+  }
+}
+
+std::optional<std::string> Args::get(const std::string& name) const {
+  const auto it = values_.find(name);
+  if (it == values_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace sio::apps

@@ -1,0 +1,78 @@
+// Shared plumbing of the deployment apps (testserver/apps/*): configuration files, Node-style
+// server options, HTTP helpers and the run loop.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+
+#include "sio/core/json.hpp"
+#include "sio/server/engine.hpp"
+#include "sio/server/server.hpp"
+
+namespace sio::apps {
+
+// A configuration problem: the app prints it and exits with status 2.
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Reads a JSON file; ConfigError naming the file on a missing file or bad JSON.
+json read_json_file(const std::string& path);
+
+// Reads a dotenv file (KEY=VALUE lines, '#' comments, optional "export ", single/double quotes;
+// "\n" escapes in double quotes). Variables already in the process environment win, as dotenv.
+// A missing file gives only the environment's values for the keys asked later (see env_value).
+std::map<std::string, std::string> read_env_file(const std::string& path, bool required);
+
+// The value of `key`: the process environment first, then `file_values`, then `fallback`.
+std::string env_value(const std::map<std::string, std::string>& file_values, const std::string& key,
+                      const std::string& fallback = "");
+
+// Node's `cors` option ({origin: "*" | string | [strings] | true, credentials: bool}).
+server::CorsOptions cors_from_json(const json& cors);
+
+// Applies Node socket.io Server options given as JSON (path, maxHttpBufferSize, cors, pingInterval,
+// pingTimeout, connectTimeout, upgradeTimeout, transports, allowUpgrades, allowEIO3, serveClient,
+// cleanupEmptyChildNamespaces). Unknown keys are reported on stderr and ignored; wrong types are
+// a ConfigError.
+void apply_node_options(server::ServerOptions& options, const json& config, std::string_view app);
+
+// A port number from text ("0" picks a free port); ConfigError otherwise.
+std::uint16_t parse_port(const std::string& text);
+
+// Milliseconds since the Unix epoch / seconds.
+std::int64_t now_ms();
+std::int64_t now_s();
+
+// "Bearer <token>" -> token ("" when absent or another scheme).
+std::string bearer_token(const std::map<std::string, std::string>& headers);
+
+// An HTTP response with a JSON body.
+server::HttpResponse json_response(unsigned status, const json& body);
+
+// Prints "[app] message" on stderr.
+void log(std::string_view app, std::string_view message);
+
+// Prints "listening on http://host:port/" (what tests and scripts wait for) and runs io until
+// SIGINT/SIGTERM, which close the server.
+void run_until_signal(boost::asio::io_context& io, server::Server& server, const std::string& host,
+                      std::string_view app);
+
+// The command line: "--name value" pairs and flags; ConfigError on an unknown option.
+class Args {
+ public:
+  Args(int argc, char** argv, std::map<std::string, bool> known /* name -> takes a value */);
+  std::optional<std::string> get(const std::string& name) const;
+  bool has(const std::string& name) const { return values_.count(name) > 0; }
+
+ private:
+  std::map<std::string, std::string> values_;
+};
+
+}  // namespace sio::apps

@@ -1,0 +1,215 @@
+// sio-jobmanager: the job manager deployment (a Go server whose web app runs socket.io-client 2)
+// on the reference server. See docs/deployments.md.
+//
+//   sio-jobmanager [--config FILE]        (default ./jobmanager.json)
+//                  [--static DIR] [--client-bundle FILE]   (web demo: files of DIR, bundle at /socket.io.js)
+//
+// Socket.IO v2 (Engine.IO 3) straight over WebSocket at /socket.io/?EIO=3&transport=websocket,
+// root namespace, ping interval 30 s / timeout 60 s. Every client joins "Chat" on connect.
+//   client -> server  /subscription {op: subscribe|unsubscribe, type, uuid?}  acked "ok" or an error
+//                     /chat {name, text}  re-broadcast as /message to Chat
+//   HTTP POST /api/updates/<kind> (the manager's own updates, from outside any socket):
+//     job -> /jobs to Jobs; task -> /task to job-<job_id>; last-rendered -> /last-rendered to
+//     job-<job_id> and Last-Rendered; tasklog -> /tasklog to tasklog-<task_id>;
+//     worker -> /workers to Workers; workertag -> /workertags to WorkerTags.
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "../common/app.hpp"
+#include "sio/server/server.hpp"
+#include "sio/server/static_files.hpp"
+
+namespace {
+
+using sio::json;
+using sio::apps::ConfigError;
+using sio::server::AckFn;
+using sio::server::Socket;
+
+constexpr std::string_view kApp = "jobmanager";
+
+bool is_uuid(const json& v) {
+  static const std::regex re("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
+  return v.is_string() && std::regex_match(v.get<std::string>(), re);
+}
+
+// The room a subscription names, or an error text.
+std::string subscription_room(const json& req, std::string& error) {
+  const std::string type = req.value("type", json()).is_string() ? req["type"].get<std::string>() : "";
+  if (type == "allJobs") return "Jobs";
+  if (type == "allWorkers") return "Workers";
+  if (type == "allLastRendered") return "Last-Rendered";
+  if (type == "allWorkerTags") return "WorkerTags";
+  if (type == "job" || type == "tasklog") {
+    const json uuid = req.value("uuid", json());
+    if (!is_uuid(uuid)) {
+      error = "invalid UUID " + uuid.dump();
+      return "";
+    }
+    return (type == "job" ? "job-" : "tasklog-") + uuid.get<std::string>();
+  }
+  error = "unknown subscription type " + (req.contains("type") ? req["type"].dump() : std::string("(missing)"));
+  return "";
+}
+
+struct Route {
+  std::string event;
+  std::string id_field;       // the field naming the job/task ("" for fixed rooms)
+  std::vector<std::string> rooms;  // "{}" is replaced by the id
+};
+
+const std::map<std::string, Route>& routes() {
+  static const std::map<std::string, Route> r = {
+      {"job", {"/jobs", "", {"Jobs"}}},
+      {"task", {"/task", "job_id", {"job-{}"}}},
+      {"last-rendered", {"/last-rendered", "job_id", {"job-{}", "Last-Rendered"}}},
+      {"tasklog", {"/tasklog", "task_id", {"tasklog-{}"}}},
+      {"worker", {"/workers", "", {"Workers"}}},
+      {"workertag", {"/workertags", "", {"WorkerTags"}}},
+  };
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::unique_ptr<boost::asio::io_context> io;
+  std::unique_ptr<sio::server::Server> server;
+  try {
+    sio::apps::Args args(argc, argv, {{"config", true}, {"static", true}, {"client-bundle", true}, {"help", false}});
+    if (args.has("help")) {
+      std::cout << "usage: sio-jobmanager [--config jobmanager.json] [--static DIR] [--client-bundle FILE]\n";
+      return 0;
+    }
+    const std::string config_path = args.get("config").value_or("jobmanager.json");
+    json config = sio::apps::read_json_file(config_path);
+    if (!config.is_object()) throw ConfigError(config_path + ": expected a JSON object");
+    const std::string host = config.value("host", json("127.0.0.1")).is_string() ? config.value("host", "127.0.0.1") : "";
+    if (host.empty()) throw ConfigError("host must be a string");
+    if (config.contains("port") && !config["port"].is_number_unsigned()) throw ConfigError("port must be a number");
+    const std::uint16_t port = sio::apps::parse_port(std::to_string(config.value("port", 8080u)));
+    std::string api_token;
+    if (config.contains("api_token")) {
+      if (!config["api_token"].is_string()) throw ConfigError("api_token must be a string");
+      api_token = config["api_token"].get<std::string>();
+    }
+
+    sio::server::ServerOptions options;
+    options.allow_eio3 = true;
+    options.transports = {"websocket"};
+    options.ping_interval = std::chrono::milliseconds(30000);
+    options.ping_timeout = std::chrono::milliseconds(60000);
+    json node_options = config.value("server", json::object());
+    sio::apps::apply_node_options(options, node_options, kApp);
+    options.client_bundle_file = args.get("client-bundle").value_or("");
+    const std::string static_dir = args.get("static").value_or("");
+    if (!static_dir.empty() && !std::filesystem::is_directory(static_dir)) {
+      throw ConfigError("--static " + static_dir + ": not a directory");
+    }
+
+    io = std::make_unique<boost::asio::io_context>();
+    try {
+      server = std::make_unique<sio::server::Server>(*io, options, host, port);
+    } catch (const std::exception& e) {
+      throw ConfigError("cannot listen on " + host + ":" + std::to_string(port) + ": " + e.what());
+    }
+    auto root = server->sockets();
+
+    server->on_connection([root](Socket& socket) {
+      socket.join("Chat");
+      auto weak = std::weak_ptr<Socket>(socket.shared_from_this());
+      socket.on("/subscription", [weak](const json& args, const AckFn& ack) {
+        auto s = weak.lock();
+        if (!s) return;
+        const json req = args.empty() ? json() : args[0];
+        std::string reply = "ok";
+        if (!req.is_object()) {
+          reply = "invalid subscription request: expected an object";
+        } else {
+          const std::string op = req.value("op", json()).is_string() ? req["op"].get<std::string>() : "";
+          std::string error;
+          const std::string room = subscription_room(req, error);
+          if (op != "subscribe" && op != "unsubscribe") {
+            reply = "unknown subscription operation " + (req.contains("op") ? req["op"].dump() : std::string("(missing)"));
+          } else if (room.empty()) {
+            reply = error;
+          } else if (op == "subscribe") {
+            s->join(room);
+          } else {
+            s->leave(room);
+          }
+        }
+        if (ack) ack(json::array({reply}));
+      });
+      socket.on("/chat", [root](const json& args, const AckFn&) {
+        const json msg = args.empty() ? json() : args[0];
+        if (!msg.is_object() || !msg.value("name", json()).is_string() || !msg.value("text", json()).is_string()) {
+          sio::apps::log(kApp, "ignoring a /chat message without string name and text");
+          return;
+        }
+        root->to("Chat").emit("/message", json::array({{{"name", msg["name"]}, {"text", msg["text"]}}}));
+      });
+    });
+
+    server->engine().on_http_request = [root, api_token](const sio::server::HttpRequest& req,
+                                                         sio::server::HttpResponder respond) {
+      static const std::string prefix = "/api/updates/";
+      if (req.path.rfind(prefix, 0) != 0) return false;
+      if (req.method != "POST") {
+        respond(sio::apps::json_response(405, {{"error", "use POST"}}));
+        return true;
+      }
+      if (!api_token.empty() && sio::apps::bearer_token(req.headers) != api_token) {
+        respond(sio::apps::json_response(401, {{"error", "bad or missing bearer token"}}));
+        return true;
+      }
+      const auto it = routes().find(req.path.substr(prefix.size()));
+      if (it == routes().end()) {
+        respond(sio::apps::json_response(404, {{"error", "unknown update kind"}}));
+        return true;
+      }
+      const json body = json::parse(req.body, nullptr, false);
+      if (!body.is_object()) {
+        respond(sio::apps::json_response(400, {{"error", "body must be a JSON object"}}));
+        return true;
+      }
+      const Route& route = it->second;
+      std::vector<std::string> rooms;
+      for (std::string room : route.rooms) {
+        if (const auto brace = room.find("{}"); brace != std::string::npos) {
+          const json id = body.value(route.id_field, json());
+          if (!is_uuid(id)) {
+            respond(sio::apps::json_response(400, {{"error", route.id_field + " must be a UUID"}}));
+            return true;
+          }
+          room.replace(brace, 2, id.get<std::string>());
+        }
+        rooms.push_back(room);
+      }
+      root->to(rooms).emit(route.event, json::array({body}));
+      respond(sio::apps::json_response(200, {{"event", route.event}, {"rooms", rooms}}));
+      return true;
+    };
+    if (!static_dir.empty()) {  // the web demo's files, after the API
+      auto api = std::move(server->engine().on_http_request);
+      auto files = sio::server::make_static_handler(static_dir);
+      server->engine().on_http_request = [api, files](const sio::server::HttpRequest& req,
+                                                      sio::server::HttpResponder respond) {
+        return api(req, respond) || files(req, respond);
+      };
+    }
+
+    sio::apps::run_until_signal(*io, *server, host, kApp);
+  } catch (const ConfigError& e) {
+    std::cerr << "sio-jobmanager: " << e.what() << std::endl;
+    return 2;
+  }
+  server.reset();
+  return 0;
+}
