@@ -1,5 +1,15 @@
-// Interop tests of the native Socket.IO client (sio/client.hpp) against the official Node servers:
-// socket.io 4.8 (tests/native/client/server.js) and socket.io 2.5 (server_v2.js, EIO3 mode).
+// Interop tests of the native Socket.IO client (sio/client.hpp).
+//
+// The Socket.IO suite (ClientSuite) is parameterized by server x transport:
+//   server:    node = the official socket.io 4.8 server (tests/native/client/server.js, under node);
+//              ours = our server (sio::server) in the fixture program native_our_server
+//                     (tests/native/our_server.cpp: the same events and the same output lines);
+//   transport: polling (transports = {"polling"}), websocket ({"websocket"}), upgrade (the default
+//              {"polling", "websocket"}; every test waits for the upgrade once connected).
+// Every test starts its own server process on a free port and reads its stdout lines.
+// ClientEio3 runs the EIO3 mode against socket.io 2.5 (server_v2.js, also WebSocket-only) and ours
+// with allow_eio3; ClientCookies (node only) checks that session cookies come back on every request;
+// ClientExample runs native/examples/chat_client with and without DEBUG=socket.io*.
 #include "sio/client.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -10,58 +20,112 @@
 
 #include <gtest/gtest.h>
 
-#include <condition_variable>
-#include <csignal>
-#include <cstdlib>
-#include <deque>
-#include <fcntl.h>
-#include <functional>
-#include <mutex>
-#include <string>
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <future>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
 #include <vector>
+
+extern char** environ;
+
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+// libstdc++ is not instrumented: the reference count of an exception_ptr (the AckError stored in an
+// emit_with_ack future) is invisible to TSan, so the exception's release on the Manager's thread after
+// the test thread caught it (a correct hand-over through std::future) is reported as a race.
+extern "C" const char* __tsan_default_suppressions() { return "race:std::__exception_ptr::exception_ptr::_M_release\n"; }
+#endif
+#endif
 
 using namespace std::chrono_literals;
 using sio::json;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr auto kWait = 15s;
+constexpr auto kWait = 20s;
 
-// A node child process whose stdout lines are collected.
-class NodeServer {
+// ---- child processes ----------------------------------------------------------------------------
+
+// A child process whose stdout (and optionally stderr) lines are collected by reader threads.
+class Process {
  public:
-  explicit NodeServer(std::string script, std::vector<std::string> args = {}) {
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe");
+  struct Spec {
+    std::string exe;
+    std::vector<std::string> args;
+    std::map<std::string, std::string> env;  // set (a value) or removed (empty) in the child
+    bool pipe_stdin = false;
+    bool capture_stderr = false;
+  };
+
+  explicit Process(Spec spec) {
+    // Everything the child needs is prepared before fork (only exec-safe calls after it).
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e; ++e) {
+      std::string entry(*e);
+      const std::string name = entry.substr(0, entry.find('='));
+      if (!spec.env.count(name)) env_strings.push_back(entry);
+    }
+    for (const auto& [name, value] : spec.env) {
+      if (!value.empty()) env_strings.push_back(name + "=" + value);
+    }
+    std::vector<char*> envp;
+    for (auto& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::vector<char*> argv;
+    argv.push_back(spec.exe.data());
+    for (auto& a : spec.args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    int out[2], err[2] = {-1, -1}, in[2] = {-1, -1};
+    if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+    if (spec.capture_stderr && pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+    if (spec.pipe_stdin && pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
     pid_ = fork();
     if (pid_ == 0) {
       dup2(out[1], 1);
-      close(out[0]);
-      close(out[1]);
-      setenv("NODE_PATH", SIO_TESTS_DIR "/node_modules", 1);
-      std::string path = std::string(SIO_TESTS_DIR) + "/native/client/" + script;
-      std::vector<char*> argv;
-      argv.push_back(const_cast<char*>(SIO_NODE));
-      argv.push_back(path.data());
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(SIO_NODE, argv.data());
+      if (err[1] >= 0) dup2(err[1], 2);
+      if (in[0] >= 0) dup2(in[0], 0);
+      execve(argv[0], argv.data(), envp.data());
       _exit(127);
     }
     close(out[1]);
-    fd_ = out[0];
-    reader_ = std::thread([this] { read_loop(); });
+    out_fd_ = out[0];
+    if (err[1] >= 0) {
+      close(err[1]);
+      err_fd_ = err[0];
+    }
+    if (in[0] >= 0) {
+      close(in[0]);
+      in_fd_ = in[1];
+    }
+    out_reader_ = std::thread([this] { read_loop(out_fd_, out_lines_, out_eof_); });
+    if (err_fd_ >= 0) err_reader_ = std::thread([this] { read_loop(err_fd_, err_lines_, err_eof_); });
   }
-  ~NodeServer() {
+
+  ~Process() {
+    close_stdin();
     kill();
-    if (reader_.joinable()) reader_.join();
-    if (fd_ >= 0) close(fd_);
+    if (out_reader_.joinable()) out_reader_.join();
+    if (err_reader_.joinable()) err_reader_.join();
+    if (out_fd_ >= 0) close(out_fd_);
+    if (err_fd_ >= 0) close(err_fd_);
   }
 
   void kill() {
@@ -72,17 +136,39 @@ class NodeServer {
     }
   }
 
+  void write_stdin(const std::string& text) {
+    if (in_fd_ >= 0) {
+      EXPECT_EQ(write(in_fd_, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    }
+  }
+  void close_stdin() {
+    if (in_fd_ >= 0) close(in_fd_);
+    in_fd_ = -1;
+  }
+
+  // Waits until the child closed its stdout (normally: it exited); then reaps it.
+  bool wait_exit(std::chrono::seconds timeout = kWait) {
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_for(lock, timeout, [&] { return out_eof_; })) return false;
+    lock.unlock();
+    if (pid_ > 0) {
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+    return true;
+  }
+
   int port() {
     std::string line;
     if (!wait_line("port ", &line)) return -1;
     return std::atoi(line.c_str() + 5);
   }
 
-  // Waits for a line starting with `prefix` (among all lines so far); optionally returns it.
+  // Waits for a stdout line starting with `prefix` (among all lines so far); optionally returns it.
   bool wait_line(const std::string& prefix, std::string* found = nullptr, std::chrono::seconds timeout = kWait) {
     std::unique_lock lock(mu_);
     return cv_.wait_for(lock, timeout, [&] {
-      for (const auto& l : lines_) {
+      for (const auto& l : out_lines_) {
         if (l.rfind(prefix, 0) == 0) {
           if (found) *found = l;
           return true;
@@ -92,64 +178,123 @@ class NodeServer {
     });
   }
 
-  // Waits until `n` lines start with `prefix`.
+  // Waits until `n` stdout lines start with `prefix`.
   bool wait_count(const std::string& prefix, std::size_t n, std::chrono::seconds timeout = kWait) {
     std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, timeout, [&] {
-      std::size_t seen = 0;
-      for (const auto& l : lines_) seen += l.rfind(prefix, 0) == 0;
-      return seen >= n;
-    });
+    return cv_.wait_for(lock, timeout, [&] { return count_locked(out_lines_, prefix) >= n; });
   }
 
-  // Index of the first line starting with `prefix`, or -1.
   int index_of(const std::string& prefix) {
     std::lock_guard lock(mu_);
-    for (std::size_t i = 0; i < lines_.size(); ++i) {
-      if (lines_[i].rfind(prefix, 0) == 0) return static_cast<int>(i);
+    for (std::size_t i = 0; i < out_lines_.size(); ++i) {
+      if (out_lines_[i].rfind(prefix, 0) == 0) return static_cast<int>(i);
     }
     return -1;
   }
 
+  std::string dump() {
+    std::lock_guard lock(mu_);
+    std::string out;
+    for (const auto& l : out_lines_) out += "\n  " + l;
+    return out;
+  }
+
   std::size_t count_lines(const std::string& prefix) {
     std::lock_guard lock(mu_);
-    std::size_t n = 0;
-    for (const auto& l : lines_) n += l.rfind(prefix, 0) == 0;
-    return n;
+    return count_locked(out_lines_, prefix);
+  }
+
+  // stderr lines containing `text` (capture_stderr).
+  std::size_t count_err_containing(const std::string& text) {
+    std::lock_guard lock(mu_);
+    return static_cast<std::size_t>(std::count_if(err_lines_.begin(), err_lines_.end(), [&](const std::string& l) {
+      return l.find(text) != std::string::npos;
+    }));
   }
 
  private:
-  void read_loop() {
+  static std::size_t count_locked(const std::vector<std::string>& lines, const std::string& prefix) {
+    std::size_t n = 0;
+    for (const auto& l : lines) n += l.rfind(prefix, 0) == 0;
+    return n;
+  }
+
+  void read_loop(int fd, std::vector<std::string>& lines, bool& eof) {
     std::string buffer;
     char chunk[4096];
     for (;;) {
-      const ssize_t n = read(fd_, chunk, sizeof chunk);
+      const ssize_t n = read(fd, chunk, sizeof chunk);
       if (n <= 0) break;
       buffer.append(chunk, static_cast<std::size_t>(n));
       std::size_t nl;
       while ((nl = buffer.find('\n')) != std::string::npos) {
         std::lock_guard lock(mu_);
-        lines_.push_back(buffer.substr(0, nl));
+        lines.push_back(buffer.substr(0, nl));
         buffer.erase(0, nl + 1);
         cv_.notify_all();
       }
     }
+    std::lock_guard lock(mu_);
+    if (!buffer.empty()) lines.push_back(buffer);
+    eof = true;
+    cv_.notify_all();
   }
 
   pid_t pid_ = -1;
-  int fd_ = -1;
-  std::thread reader_;
+  int out_fd_ = -1, err_fd_ = -1, in_fd_ = -1;
+  std::thread out_reader_, err_reader_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::string> lines_;
+  std::vector<std::string> out_lines_, err_lines_;
+  bool out_eof_ = false, err_eof_ = false;
 };
 
-// Thread-safe record of what the client's callbacks saw.
+enum class Srv { node, ours };
+enum class Tr { polling, websocket, upgrade };
+
+const char* name_of(Srv s) { return s == Srv::node ? "node" : "ours"; }
+const char* name_of(Tr t) {
+  switch (t) {
+    case Tr::polling: return "polling";
+    case Tr::websocket: return "websocket";
+    case Tr::upgrade: return "upgrade";
+  }
+  return "?";
+}
+
+std::unique_ptr<Process> start_node(const std::string& script, std::vector<std::string> args) {
+  Process::Spec spec;
+  spec.exe = SIO_NODE;
+  spec.args = {std::string(SIO_TESTS_DIR) + "/native/client/" + script};
+  spec.args.insert(spec.args.end(), args.begin(), args.end());
+  spec.env["NODE_PATH"] = SIO_TESTS_DIR "/node_modules";
+  return std::make_unique<Process>(std::move(spec));
+}
+
+std::unique_ptr<Process> start_server(Srv srv, std::vector<std::string> args = {}) {
+  if (srv == Srv::node) return start_node("server.js", std::move(args));
+#ifdef SIO_OUR_SERVER
+  Process::Spec spec;
+  spec.exe = SIO_OUR_SERVER;
+  spec.args = std::move(args);
+  return std::make_unique<Process>(std::move(spec));
+#else
+  throw std::logic_error("our server is not built");
+#endif
+}
+
+// ---- recording what the client's callbacks saw ---------------------------------------------------
+
 class Recorder {
  public:
+  struct Entry {
+    std::string name;
+    json data;
+    Clock::time_point at;
+  };
   void add(std::string entry, json data = nullptr) {
     std::lock_guard lock(mu_);
-    entries_.emplace_back(std::move(entry), std::move(data));
+    entries_.push_back({std::move(entry), std::move(data), Clock::now()});
     cv_.notify_all();
   }
   // Waits until `n` entries named `name` exist; returns the data of the n-th.
@@ -158,9 +303,9 @@ class Recorder {
     std::optional<json> out;
     cv_.wait_for(lock, timeout, [&] {
       std::size_t seen = 0;
-      for (const auto& [e, d] : entries_) {
-        if (e == name && ++seen == n) {
-          out = d;
+      for (const auto& e : entries_) {
+        if (e.name == name && ++seen == n) {
+          out = e.data;
           return true;
         }
       }
@@ -171,19 +316,23 @@ class Recorder {
   std::size_t count(const std::string& name) {
     std::lock_guard lock(mu_);
     return static_cast<std::size_t>(
-        std::count_if(entries_.begin(), entries_.end(), [&](const auto& p) { return p.first == name; }));
+        std::count_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.name == name; }));
+  }
+  std::vector<Entry> entries() {
+    std::lock_guard lock(mu_);
+    return entries_;
   }
   std::vector<std::string> names() {
     std::lock_guard lock(mu_);
     std::vector<std::string> out;
-    for (const auto& [e, d] : entries_) out.push_back(e);
+    for (const auto& e : entries_) out.push_back(e.name);
     return out;
   }
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::pair<std::string, json>> entries_;
+  std::vector<Entry> entries_;
 };
 
 sio::Options base_options() {
@@ -195,33 +344,112 @@ sio::Options base_options() {
   return o;
 }
 
+std::vector<std::string> transports_of(Tr t) {
+  switch (t) {
+    case Tr::polling: return {"polling"};
+    case Tr::websocket: return {"websocket"};
+    case Tr::upgrade: return {"polling", "websocket"};
+  }
+  return {};
+}
+
 void record_lifecycle(const std::shared_ptr<sio::Socket>& s, Recorder& r) {
   s->on("connect", [&r](const json&) { r.add("connect"); });
   s->on("disconnect", [&r](const json& a) { r.add("disconnect", a); });
   s->on("connect_error", [&r](const json& a) { r.add("connect_error", a); });
+  s->on("upgraded", [&r](const json& a) { r.add("upgraded", a); });
+}
+
+void record_manager(const std::shared_ptr<sio::Manager>& m, Recorder& r) {
+  for (const char* ev : {"open", "error", "close", "ping", "reconnect_attempt", "reconnect", "reconnect_error",
+                         "reconnect_failed"}) {
+    m->on(ev, [&r, name = std::string("m:") + ev](const json& a) { r.add(name, a); });
+  }
 }
 
 json bytes(std::initializer_list<std::uint8_t> b) { return sio::binary(sio::Bytes(b)); }
 
-class ClientTest : public ::testing::Test {
+template <class T>
+bool ready(std::future<T>& f) {
+  return f.wait_for(kWait) == std::future_status::ready;
+}
+
+// ---- the parameterized Socket.IO suite ----------------------------------------------------------
+
+struct Param {
+  Srv srv;
+  Tr tr;
+};
+
+class ClientSuite : public ::testing::TestWithParam<Param> {
  protected:
-  void SetUp() override {
-    server_ = std::make_unique<NodeServer>("server.js");
+  void SetUp() override { start(); }
+
+  void start(std::vector<std::string> args = {}) {
+    server_.reset();
+    server_ = start_server(GetParam().srv, std::move(args));
     port_ = server_->port();
     ASSERT_GT(port_, 0);
     url_ = "http://127.0.0.1:" + std::to_string(port_);
   }
-  std::unique_ptr<NodeServer> server_;
+
+  // Restarts the server on the same port.
+  void restart(std::vector<std::string> args = {}) {
+    args.push_back("--port");
+    args.push_back(std::to_string(port_));
+    server_ = start_server(GetParam().srv, std::move(args));
+    ASSERT_EQ(server_->port(), port_);
+  }
+
+  sio::Options options() const {
+    sio::Options o = base_options();
+    o.transports = transports_of(GetParam().tr);
+    return o;
+  }
+
+  bool upgrading() const { return GetParam().tr == Tr::upgrade; }
+
+  // Once connected (the n-th time): in upgrade mode, waits for the upgrade to WebSocket.
+  bool settle(Recorder& r, std::size_t n = 1) { return !upgrading() || r.wait("upgraded", n).has_value(); }
+
+  // The transport the server sees right after the handshake, and once settled.
+  std::string first_transport() const { return GetParam().tr == Tr::websocket ? "websocket" : "polling"; }
+  std::string settled_transport() const { return GetParam().tr == Tr::polling ? "polling" : "websocket"; }
+
+  void expect_transport(const std::shared_ptr<sio::Socket>& socket) {
+    auto t = socket->emit_with_ack("transport");
+    ASSERT_TRUE(ready(t));
+    EXPECT_EQ(t.get(), json::array({settled_transport()}));
+    EXPECT_EQ(socket->io()->transport(), settled_transport());
+  }
+
+  std::unique_ptr<Process> server_;
   int port_ = 0;
   std::string url_;
 };
 
+std::string param_name(const ::testing::TestParamInfo<Param>& info) {
+  return std::string(name_of(info.param.srv)) + "_" + name_of(info.param.tr);
+}
+
+std::vector<Param> all_params() {
+  std::vector<Param> out;
+  std::vector<Srv> servers = {Srv::node};
+#ifdef SIO_OUR_SERVER
+  servers.push_back(Srv::ours);
+#endif
+  for (Srv s : servers) {
+    for (Tr t : {Tr::polling, Tr::websocket, Tr::upgrade}) out.push_back({s, t});
+  }
+  return out;
+}
+
 }  // namespace
 
-TEST_F(ClientTest, ConnectEmitAndAck) {
-  auto manager = sio::Manager::create(url_, base_options());
-  auto socket = manager->socket("/");
+TEST_P(ClientSuite, ConnectEmitAndAck) {
   Recorder r;
+  auto manager = sio::Manager::create(url_, options());
+  auto socket = manager->socket("/");
   record_lifecycle(socket, r);
   socket->on("welcome", [&r](const json& a) { r.add("welcome", a); });
   socket->connect();
@@ -231,10 +459,11 @@ TEST_F(ClientTest, ConnectEmitAndAck) {
   auto welcome = r.wait("welcome");
   ASSERT_TRUE(welcome);
   EXPECT_EQ((*welcome)[0], socket->id());
-  EXPECT_TRUE(server_->wait_line("connect / " + socket->id()));
+  EXPECT_TRUE(server_->wait_line("connect / " + socket->id() + " " + first_transport()));
+  ASSERT_TRUE(settle(r));
 
   auto reply = socket->emit_with_ack("echo", 1, "two", json{{"k", json::array({true, nullptr})}});
-  ASSERT_EQ(reply.wait_for(kWait), std::future_status::ready);
+  ASSERT_TRUE(ready(reply));
   EXPECT_EQ(reply.get(), json::array({1, "two", {{"k", {true, nullptr}}}}));
 
   // callback form
@@ -245,7 +474,7 @@ TEST_F(ClientTest, ConnectEmitAndAck) {
   ASSERT_TRUE(ok);
   EXPECT_EQ(*ok, json::array({"cb"}));
 
-  // server emits back
+  // the server emits back; send() is emit("message")
   socket->on("back", [&r](const json& a) { r.add("back", a); });
   socket->emit("emit-back", "x", 2);
   auto back = r.wait("back");
@@ -253,14 +482,17 @@ TEST_F(ClientTest, ConnectEmitAndAck) {
   EXPECT_EQ(*back, json::array({"x", 2}));
 
   EXPECT_THROW(socket->emit("disconnect"), std::invalid_argument);
+  EXPECT_THROW(socket->emit("connect_error"), std::invalid_argument);
+  expect_transport(socket);
 }
 
-TEST_F(ClientTest, NamespacesShareOneConnection) {
-  auto manager = sio::Manager::create(url_, base_options());
+TEST_P(ClientSuite, NamespacesShareOneConnection) {
+  Recorder r;
+  auto manager = sio::Manager::create(url_, options());
   auto root = manager->socket("/");
   auto admin = manager->socket("/admin");
-  Recorder r;
   root->on("connect", [&r](const json&) { r.add("root-connect"); });
+  root->on("upgraded", [&r](const json& a) { r.add("upgraded", a); });
   manager->on("ping", [&r](const json&) { r.add("ping"); });
   admin->on("connect", [&r](const json&) { r.add("admin-connect"); });
   admin->on("welcome-admin", [&r](const json& a) { r.add("welcome-admin", a); });
@@ -269,27 +501,30 @@ TEST_F(ClientTest, NamespacesShareOneConnection) {
   ASSERT_TRUE(r.wait("root-connect"));
   ASSERT_TRUE(r.wait("admin-connect"));
   ASSERT_TRUE(r.wait("welcome-admin"));
+  ASSERT_TRUE(settle(r));
   EXPECT_NE(root->id(), admin->id());
   EXPECT_EQ(root->io(), admin->io());
+  EXPECT_EQ(manager->socket("/admin"), admin);  // the same object while alive
   auto a = admin->emit_with_ack("echo", "admin");
-  ASSERT_EQ(a.wait_for(kWait), std::future_status::ready);
+  ASSERT_TRUE(ready(a));
   EXPECT_EQ(a.get(), json::array({"admin"}));
   // leaving /admin keeps / connected
   admin->disconnect();
   EXPECT_TRUE(server_->wait_line("disconnect /admin client namespace disconnect"));
   auto b = root->emit_with_ack("echo", "still");
-  ASSERT_EQ(b.wait_for(kWait), std::future_status::ready);
+  ASSERT_TRUE(ready(b));
   EXPECT_EQ(b.get(), json::array({"still"}));
   EXPECT_EQ(server_->count_lines("disconnect / "), 0u);
   EXPECT_TRUE(r.wait("ping"));  // the server pings every 2 s
+  expect_transport(root);
 }
 
-TEST_F(ClientTest, AuthAndConnectError) {
-  auto manager = sio::Manager::create(url_, base_options());
+TEST_P(ClientSuite, AuthAndConnectError) {
+  Recorder r;
+  auto manager = sio::Manager::create(url_, options());
   sio::SocketOptions so;
   so.auth = json{{"token", "bad"}};
   auto socket = manager->socket("/secure", so);
-  Recorder r;
   record_lifecycle(socket, r);
   socket->on_connect_error([&r](const sio::ConnectError& e) { r.add("typed-error", json{{"m", e.message}, {"d", e.data}}); });
   socket->connect();
@@ -301,37 +536,43 @@ TEST_F(ClientTest, AuthAndConnectError) {
   auto typed = r.wait("typed-error");
   ASSERT_TRUE(typed);
   EXPECT_EQ((*typed)["m"], "not authorized");
+  EXPECT_EQ((*typed)["d"]["code"], 401);
   EXPECT_FALSE(socket->active());
   // a new auth, used by the next connect
   socket->set_auth(json{{"token", "secret"}});
   socket->connect();
   ASSERT_TRUE(r.wait("connect"));
   auto who = socket->emit_with_ack("auth");
-  ASSERT_EQ(who.wait_for(kWait), std::future_status::ready);
+  ASSERT_TRUE(ready(who));
   EXPECT_EQ(who.get()[0], json({{"token", "secret"}}));
 }
 
-TEST_F(ClientTest, AuthCallbackEvaluatedOnEachConnect) {
-  auto options = base_options();
-  std::atomic<int> calls{0};
-  options.auth_callback = [&calls] { return json{{"token", "secret"}, {"n", ++calls}}; };
-  auto manager = sio::Manager::create(url_, options);
-  auto socket = manager->socket("/secure");
+TEST_P(ClientSuite, AuthCallbackEvaluatedOnEachConnect) {
   Recorder r;
+  std::atomic<int> calls{0};
+  auto o = options();
+  o.auth_callback = [&calls] { return json{{"token", "secret"}, {"n", ++calls}}; };
+  auto manager = sio::Manager::create(url_, o);
+  auto socket = manager->socket("/secure");
   record_lifecycle(socket, r);
   socket->connect();
   ASSERT_TRUE(r.wait("connect"));
-  socket->emit("close-transport");
+  ASSERT_TRUE(settle(r));
+  auto first = socket->emit_with_ack("auth");
+  ASSERT_TRUE(ready(first));
+  EXPECT_EQ(first.get()[0]["n"], 1);
+  socket->emit("close-transport");  // automatic reconnection: a new CONNECT, a new auth
   ASSERT_TRUE(r.wait("connect", 2));
   auto who = socket->emit_with_ack("auth");
-  ASSERT_EQ(who.wait_for(kWait), std::future_status::ready);
-  EXPECT_EQ(who.get()[0]["n"], 2);
+  ASSERT_TRUE(ready(who));
+  EXPECT_EQ(who.get()[0], json({{"token", "secret"}, {"n", 2}}));
+  EXPECT_EQ(calls.load(), 2);
 }
 
-TEST_F(ClientTest, ServerToClientAck) {
-  auto manager = sio::Manager::create(url_, base_options());
-  auto socket = manager->socket("/");
+TEST_P(ClientSuite, ServerToClientAck) {
   Recorder r;
+  auto manager = sio::Manager::create(url_, options());
+  auto socket = manager->socket("/");
   record_lifecycle(socket, r);
   socket->on("question", [](const json& args, sio::Ack ack) {
     ASSERT_TRUE(ack);
@@ -341,104 +582,130 @@ TEST_F(ClientTest, ServerToClientAck) {
   socket->on("answer-was", [&r](const json& a) { r.add("answer-was", a); });
   socket->connect();
   ASSERT_TRUE(r.wait("connect"));
+  ASSERT_TRUE(settle(r));
   socket->emit("ask-me", "q1");
   auto answer = r.wait("answer-was");
   ASSERT_TRUE(answer);
   EXPECT_EQ(*answer, json::array({"answer:q1", 42}));
 }
 
-TEST_F(ClientTest, AckTimeouts) {
-  auto options = base_options();
-  options.ack_timeout = 300ms;
-  auto manager = sio::Manager::create(url_, options);
-  auto socket = manager->socket("/");
+TEST_P(ClientSuite, AckTimeouts) {
   Recorder r;
+  auto o = options();
+  o.ack_timeout = 300ms;
+  auto manager = sio::Manager::create(url_, o);
+  auto socket = manager->socket("/");
   record_lifecycle(socket, r);
   socket->connect();
   ASSERT_TRUE(r.wait("connect"));
-  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(settle(r));
+  const auto start = Clock::now();
   auto f = socket->timeout(200ms).emit_with_ack("no-ack");
-  ASSERT_EQ(f.wait_for(kWait), std::future_status::ready);
+  ASSERT_TRUE(ready(f));
   try {
     f.get();
     FAIL() << "expected a timeout";
   } catch (const sio::AckError& e) {
     EXPECT_EQ(e.error().code, sio::Errc::timeout);
   }
-  EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms);
-  // default ackTimeout
+  EXPECT_GE(Clock::now() - start, 200ms);
+  // the default ack_timeout
+  const auto start2 = Clock::now();
   socket->emit("no-ack", [&r](std::optional<sio::Error> err, json) {
     r.add(err && err->code == sio::Errc::timeout ? "timed-out" : "other");
   });
   EXPECT_TRUE(r.wait("timed-out"));
+  EXPECT_GE(Clock::now() - start2, 300ms);
   // an answered one does not time out
   auto ok = socket->timeout(5s).emit_with_ack("echo", 1);
-  ASSERT_EQ(ok.wait_for(kWait), std::future_status::ready);
+  ASSERT_TRUE(ready(ok));
   EXPECT_EQ(ok.get(), json::array({1}));
 }
 
-TEST_F(ClientTest, BinaryBothWays) {
-  auto manager = sio::Manager::create(url_, base_options());
-  auto socket = manager->socket("/");
+TEST_P(ClientSuite, BinaryBothWays) {
   Recorder r;
+  auto manager = sio::Manager::create(url_, options());
+  auto socket = manager->socket("/");
   record_lifecycle(socket, r);
   socket->on("bin-back", [&r](const json& a) { r.add("bin-back", a); });
   socket->connect();
   ASSERT_TRUE(r.wait("connect"));
+  ASSERT_TRUE(settle(r));
   auto ack = socket->emit_with_ack("bin", sio::Bytes{1, 2, 3, 0, 255});
-  ASSERT_EQ(ack.wait_for(kWait), std::future_status::ready);
+  ASSERT_TRUE(ready(ack));
   EXPECT_EQ(ack.get(), json::array({bytes({9, 8, 7})}));
   auto back = r.wait("bin-back");
   ASSERT_TRUE(back);
   EXPECT_EQ((*back)[0], bytes({255, 0, 3, 2, 1}));
   EXPECT_EQ((*back)[1]["original"], bytes({1, 2, 3, 0, 255}));
   EXPECT_EQ((*back)[1]["list"], json::array({bytes({1, 2}), "x"}));
+  // a larger payload, binary nested in an ack
+  sio::Bytes big(200000);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint8_t>(i * 7);
+  auto echo = socket->emit_with_ack("echo", json{{"blob", sio::binary(big)}});
+  ASSERT_TRUE(ready(echo));
+  EXPECT_EQ(echo.get(), json::array({{{"blob", sio::binary(big)}}}));
 }
 
-TEST_F(ClientTest, OnAnyAndOnAnyOutgoing) {
-  auto manager = sio::Manager::create(url_, base_options());
-  auto socket = manager->socket("/");
+TEST_P(ClientSuite, OnAnyAndOnAnyOutgoing) {
   Recorder r;
+  auto manager = sio::Manager::create(url_, options());
+  auto socket = manager->socket("/");
   record_lifecycle(socket, r);
   socket->on_any([&r](const std::string& ev, const json& a) { r.add("any:" + ev, a); });
+  socket->prepend_any([&r](const std::string& ev, const json&) { r.add("first:" + ev); });
   socket->on_any_outgoing([&r](const std::string& ev, const json& a) { r.add("out:" + ev, a); });
   socket->connect();
   auto w = r.wait("any:welcome");
   ASSERT_TRUE(w);
+  ASSERT_TRUE(settle(r));
+  {
+    auto names = r.names();
+    auto first = std::find(names.begin(), names.end(), "first:welcome");
+    auto any = std::find(names.begin(), names.end(), "any:welcome");
+    EXPECT_LT(first, any);  // prepend_any runs before on_any
+  }
   socket->emit("any-probe", 1, "a");
   auto out = r.wait("out:any-probe");
   ASSERT_TRUE(out);
   EXPECT_EQ(*out, json::array({1, "a"}));
   EXPECT_TRUE(server_->wait_line(R"(any-probe [1,"a"])"));
   socket->off_any();
-  socket->emit("emit-back", "z");
+  socket->off_any_outgoing();
   socket->on("back", [&r](const json& a) { r.add("back", a); });
+  socket->emit("emit-back", "z");
   ASSERT_TRUE(r.wait("back"));
   EXPECT_EQ(r.count("any:back"), 0u);
+  EXPECT_EQ(r.count("out:emit-back"), 0u);
 }
 
-TEST_F(ClientTest, EmitsBufferedBeforeConnect) {
-  auto manager = sio::Manager::create(url_, base_options());
-  auto socket = manager->socket("/");
+TEST_P(ClientSuite, OfflineBufferingAndVolatile) {
   Recorder r;
+  auto manager = sio::Manager::create(url_, options());
+  auto socket = manager->socket("/");
   record_lifecycle(socket, r);
   socket->emit("count", 1);
   socket->emit("count", 2);
   socket->volatile_().emit("count", 99);  // dropped: not connected
   socket->connect();
   ASSERT_TRUE(r.wait("connect"));
+  ASSERT_TRUE(settle(r));
+  socket->volatile_().emit("count", 3);  // connected: sent
   auto counts = socket->emit_with_ack("get-counts");
-  ASSERT_EQ(counts.wait_for(kWait), std::future_status::ready);
-  EXPECT_EQ(counts.get(), json::array({json::array({1, 2})}));
+  ASSERT_TRUE(ready(counts));
+  EXPECT_EQ(counts.get(), json::array({json::array({1, 2, 3})}));
+  EXPECT_TRUE(server_->wait_count("count ", 3));  // (stdout is read by another thread)
+  EXPECT_EQ(server_->count_lines("count 99"), 0u);
 }
 
-TEST_F(ClientTest, DisconnectReasons) {
-  auto manager = sio::Manager::create(url_, base_options());
-  auto socket = manager->socket("/");
+TEST_P(ClientSuite, DisconnectReasons) {
   Recorder r;
+  auto manager = sio::Manager::create(url_, options());
+  auto socket = manager->socket("/");
   record_lifecycle(socket, r);
   socket->connect();
   ASSERT_TRUE(r.wait("connect"));
+  ASSERT_TRUE(settle(r));
 
   // the server closes the transport: "transport close", then automatic reconnection
   socket->emit("close-transport");
@@ -446,6 +713,7 @@ TEST_F(ClientTest, DisconnectReasons) {
   ASSERT_TRUE(d1);
   EXPECT_EQ((*d1)[0], "transport close");
   ASSERT_TRUE(r.wait("connect", 2));
+  EXPECT_TRUE(socket->active());
 
   // the server disconnects the socket: no reconnection
   socket->emit("disconnect-me");
@@ -462,186 +730,258 @@ TEST_F(ClientTest, DisconnectReasons) {
   auto d3 = r.wait("disconnect", 3);
   ASSERT_TRUE(d3);
   EXPECT_EQ((*d3)[0], "io client disconnect");
-  // (the server's reason is "client namespace disconnect" when the DISCONNECT packet is handled
-  // before the Engine.IO close; NamespacesShareOneConnection checks that case deterministically)
+  EXPECT_FALSE(socket->active());
   EXPECT_TRUE(server_->wait_count("disconnect / ", 3));
 }
 
-TEST_F(ClientTest, PendingAcksFailOnDisconnect) {
-  auto manager = sio::Manager::create(url_, base_options());
-  auto socket = manager->socket("/");
+TEST_P(ClientSuite, PendingAcksFailOnDisconnect) {
   Recorder r;
+  auto manager = sio::Manager::create(url_, options());
+  auto socket = manager->socket("/");
   record_lifecycle(socket, r);
   socket->connect();
   ASSERT_TRUE(r.wait("connect"));
+  ASSERT_TRUE(settle(r));
   auto pending = socket->emit_with_ack("no-ack");
+  auto echoed = socket->emit_with_ack("echo", 1);  // answered before the disconnect: succeeds
+  ASSERT_TRUE(ready(echoed));
   socket->disconnect();
-  ASSERT_EQ(pending.wait_for(kWait), std::future_status::ready);
+  ASSERT_TRUE(ready(pending));
   try {
     pending.get();
     FAIL() << "expected an error";
   } catch (const sio::AckError& e) {
     EXPECT_EQ(e.error().code, sio::Errc::disconnected);
   }
+  EXPECT_EQ(echoed.get(), json::array({1}));
 }
 
-namespace {
-void check_transport(const std::string& url, std::vector<std::string> transports, const std::string& expected) {
-  auto options = base_options();
-  options.transports = std::move(transports);
-  auto manager = sio::Manager::create(url, options);
-  auto socket = manager->socket("/");
+TEST_P(ClientSuite, ManagerEvents) {
   Recorder r;
+  auto manager = sio::Manager::create(url_, options());
+  record_manager(manager, r);
+  auto socket = manager->socket("/");
+  record_lifecycle(socket, r);
+  socket->connect();
+  ASSERT_TRUE(r.wait("m:open"));
+  ASSERT_TRUE(r.wait("connect"));
+  ASSERT_TRUE(settle(r));
+  EXPECT_FALSE(manager->engine_id().empty());
+  ASSERT_TRUE(r.wait("m:ping"));  // pingInterval 2 s
+  // "open" comes before the socket's "connect"
+  auto names = r.names();
+  EXPECT_LT(std::find(names.begin(), names.end(), "m:open"), std::find(names.begin(), names.end(), "connect"));
+  manager->close();
+  auto close = r.wait("m:close");
+  ASSERT_TRUE(close);
+  EXPECT_EQ((*close)[0], "forced close");
+  auto d = r.wait("disconnect");
+  ASSERT_TRUE(d);
+  EXPECT_EQ((*d)[0], "forced close");
+  EXPECT_TRUE(server_->wait_line("disconnect / "));
+  EXPECT_EQ(r.count("m:reconnect_attempt"), 0u);  // a closed Manager does not reconnect
+  EXPECT_EQ(r.count("m:error"), 0u);
+  // connect() reopens it
+  socket->connect();
+  ASSERT_TRUE(r.wait("m:open", 2));
+  ASSERT_TRUE(r.wait("connect", 2));
+}
+
+// The server process is killed and restarted on the same port: the Manager reconnects with the
+// configured backoff (attempt numbers in order, each delay within the randomization bounds), the
+// emits made while disconnected are delivered once, and the Manager reports every event.
+TEST_P(ClientSuite, ServerRestartReconnectsWithBackoff) {
+  Recorder r;
+  auto o = options();
+  o.reconnection_delay = 100ms;
+  o.reconnection_delay_max = 400ms;
+  o.randomization_factor = 0.5;
+  auto manager = sio::Manager::create(url_, o);
+  record_manager(manager, r);
+  auto socket = manager->socket("/");
   record_lifecycle(socket, r);
   socket->connect();
   ASSERT_TRUE(r.wait("connect"));
-  auto t = socket->emit_with_ack("transport");
-  ASSERT_EQ(t.wait_for(kWait), std::future_status::ready);
-  EXPECT_EQ(t.get(), json::array({expected}));
-  EXPECT_EQ(manager->transport(), expected);
-  // data flows both ways on it
-  auto bin = socket->emit_with_ack("bin", sio::Bytes{5});
-  ASSERT_EQ(bin.wait_for(kWait), std::future_status::ready);
-  EXPECT_EQ(bin.get(), json::array({bytes({9, 8, 7})}));
-}
-}  // namespace
-
-TEST_F(ClientTest, PollingOnly) { check_transport(url_, {"polling"}, "polling"); }
-TEST_F(ClientTest, WebSocketOnly) { check_transport(url_, {"websocket"}, "websocket"); }
-
-TEST_F(ClientTest, UpgradesToWebSocket) {
-  auto manager = sio::Manager::create(url_, base_options());
-  auto socket = manager->socket("/");
-  Recorder r;
-  record_lifecycle(socket, r);
-  socket->on("upgraded", [&r](const json& a) { r.add("upgraded", a); });
-  socket->connect();
-  ASSERT_TRUE(r.wait("connect"));
-  EXPECT_TRUE(server_->wait_line("connect / " + socket->id() + " polling"));
-  auto up = r.wait("upgraded");
-  ASSERT_TRUE(up);
-  EXPECT_EQ(*up, json::array({"websocket"}));
-  auto t = socket->emit_with_ack("transport");
-  ASSERT_EQ(t.wait_for(kWait), std::future_status::ready);
-  EXPECT_EQ(t.get(), json::array({"websocket"}));
-}
-
-TEST_F(ClientTest, ReconnectsAfterServerRestartAndDeliversBufferedEmitsOnce) {
-  auto manager = sio::Manager::create(url_, base_options());
-  auto socket = manager->socket("/");
-  Recorder r;
-  record_lifecycle(socket, r);
-  manager->on("reconnect_attempt", [&r](const json& a) { r.add("reconnect_attempt", a); });
-  manager->on("reconnect", [&r](const json& a) { r.add("reconnect", a); });
-  manager->on("reconnect_error", [&r](const json& a) { r.add("reconnect_error", a); });
-  socket->connect();
-  ASSERT_TRUE(r.wait("connect"));
+  ASSERT_TRUE(settle(r));
   const std::string first_id = socket->id();
 
   server_->kill();
   auto d = r.wait("disconnect");
   ASSERT_TRUE(d);
   EXPECT_TRUE((*d)[0] == "transport close" || (*d)[0] == "transport error") << *d;
-  ASSERT_TRUE(r.wait("reconnect_error"));  // at least one failed attempt while the server is down
+  ASSERT_TRUE(r.wait("m:reconnect_error"));  // at least one failed attempt while the server is down
+  EXPECT_FALSE(socket->connected());
   for (int i = 1; i <= 3; ++i) socket->emit("count", i);  // buffered
+  ASSERT_TRUE(r.wait("m:reconnect_attempt", 4));
 
-  server_ = std::make_unique<NodeServer>("server.js", std::vector<std::string>{"--port", std::to_string(port_)});
-  ASSERT_EQ(server_->port(), port_);
+  restart();
   ASSERT_TRUE(r.wait("connect", 2));
-  ASSERT_TRUE(r.wait("reconnect"));
-  EXPECT_GE(r.count("reconnect_attempt"), 1u);
+  auto reconnect = r.wait("m:reconnect");
+  ASSERT_TRUE(reconnect);
   EXPECT_NE(socket->id(), first_id);
+  EXPECT_FALSE(socket->recovered());
+  ASSERT_TRUE(settle(r, 2));
   auto counts = socket->emit_with_ack("get-counts");
-  ASSERT_EQ(counts.wait_for(kWait), std::future_status::ready);
+  ASSERT_TRUE(ready(counts));
   EXPECT_EQ(counts.get(), json::array({json::array({1, 2, 3})}));
+  // (the server's stdout is read by another thread: the lines may come after the ack)
+  EXPECT_TRUE(server_->wait_count("count ", 3));
   EXPECT_EQ(server_->count_lines("count "), 3u);
+
+  // The schedule: attempt k starts delay(k) after the close (k = 1) or after the failure of
+  // attempt k - 1; delay(k) is 100 ms * 2^(k-1) +/- 50 %, capped at 400 ms.
+  const auto entries = r.entries();
+  std::optional<Clock::time_point> since;
+  std::uint64_t attempts = 0, failures = 0;
+  for (const auto& e : entries) {
+    if (e.name == "m:close") since = e.at;
+    if (e.name == "m:reconnect_error") {
+      ++failures;
+      since = e.at;
+    }
+    if (e.name == "m:reconnect_attempt") {
+      ++attempts;
+      EXPECT_EQ(e.data, json::array({attempts}));
+      ASSERT_TRUE(since) << "attempt " << attempts << " without a preceding close/failure";
+      const double base = 100.0 * static_cast<double>(1u << (attempts - 1));
+      const double lo = std::min(base * 0.5, 400.0), hi = std::min(base * 1.5, 400.0);
+      const double ms = std::chrono::duration<double, std::milli>(e.at - *since).count();
+      EXPECT_GE(ms, lo - 15) << "attempt " << attempts;
+      EXPECT_LE(ms, hi + 250) << "attempt " << attempts;
+      since.reset();
+    }
+  }
+  EXPECT_GE(attempts, 4u);
+  EXPECT_EQ(failures, attempts - 1);  // every attempt failed but the last
+  EXPECT_EQ(*reconnect, json::array({attempts}));
+  EXPECT_EQ(r.count("m:open"), 2u);
+  EXPECT_EQ(r.count("m:close"), 1u);
+  // (an engine error when the server went away may add one "error" before the "close")
+  EXPECT_GE(r.count("m:error"), failures);
+  EXPECT_LE(r.count("m:error"), failures + 1);
+  EXPECT_EQ(r.count("connect_error"), failures);
+  EXPECT_EQ(r.count("m:reconnect_failed"), 0u);
 }
 
-TEST(ClientRecovery, RecoversStateAndMissedEvents) {
-  NodeServer server("server.js", {"--recovery"});
-  const int port = server.port();
-  ASSERT_GT(port, 0);
-  const std::string url = "http://127.0.0.1:" + std::to_string(port);
-  auto options = base_options();
-  options.reconnection = false;  // reconnect by hand, after the missed broadcast
-  auto manager = sio::Manager::create(url, options);
-  auto socket = manager->socket("/");
+// Connection state recovery: the transport drops (the server closes it) within the server's
+// maxDisconnectionDuration; the automatic reconnection restores the session (same id, recovered),
+// delivers the event missed meanwhile, and the emits buffered during the drop arrive once.
+TEST_P(ClientSuite, RecoveryAfterTransportDrop) {
+  start({"--recovery"});
   Recorder r;
+  auto o = options();
+  o.reconnection_delay = 300ms;
+  auto manager = sio::Manager::create(url_, o);
+  auto socket = manager->socket("/");
   record_lifecycle(socket, r);
   socket->on("news", [&r](const json& a) { r.add("news", a); });
   socket->connect();
   ASSERT_TRUE(r.wait("connect"));
+  ASSERT_TRUE(settle(r));
   EXPECT_FALSE(socket->recovered());
   const std::string id = socket->id();
 
-  auto other_manager = sio::Manager::create(url, base_options());
+  auto other_manager = sio::Manager::create(url_, base_options());
   auto other = other_manager->socket("/");
   other->connect();
   auto first = other->emit_with_ack("broadcast", "news", 1);
-  ASSERT_EQ(first.wait_for(kWait), std::future_status::ready);
+  ASSERT_TRUE(ready(first));
   ASSERT_TRUE(r.wait("news"));
 
   socket->emit("close-transport");
   auto d = r.wait("disconnect");
   ASSERT_TRUE(d);
   EXPECT_EQ((*d)[0], "transport close");
+  socket->emit("count", 1);  // buffered during the drop
   auto missed = other->emit_with_ack("broadcast", "news", 2);
-  ASSERT_EQ(missed.wait_for(kWait), std::future_status::ready);
+  ASSERT_TRUE(ready(missed));
 
-  socket->connect();
   ASSERT_TRUE(r.wait("connect", 2));
   EXPECT_TRUE(socket->recovered());
   EXPECT_EQ(socket->id(), id);
   auto news2 = r.wait("news", 2);
   ASSERT_TRUE(news2);
   EXPECT_EQ((*news2)[0], 2);
-  EXPECT_TRUE(server.wait_line("connect / " + id + " polling recovered=true"));
+  ASSERT_TRUE(server_->wait_count("connect / " + id + " ", 2));
+  EXPECT_EQ(server_->count_lines("connect / " + id + " " + first_transport() + " recovered=true"), 1u);
+  auto counts = socket->emit_with_ack("get-counts");
+  ASSERT_TRUE(ready(counts));
+  EXPECT_EQ(counts.get(), json::array({json::array({1})}));
+  EXPECT_EQ(r.count("news"), 2u);
 }
 
-TEST_F(ClientTest, RetriesResendUntilAcknowledged) {
-  auto options = base_options();
-  options.retries = 2;
-  options.ack_timeout = 300ms;
-  auto manager = sio::Manager::create(url_, options);
+TEST_P(ClientSuite, RetriesResendUntilAcknowledged) {
+  auto o = options();
+  o.retries = 2;
+  o.ack_timeout = 300ms;
+  auto manager = sio::Manager::create(url_, o);
   auto socket = manager->socket("/");
   socket->connect();
   auto first = socket->emit_with_ack("flaky", 7);
   auto second = socket->emit_with_ack("flaky", 8);  // queued behind the first
-  ASSERT_EQ(first.wait_for(kWait), std::future_status::ready);
+  ASSERT_TRUE(ready(first));
   EXPECT_EQ(first.get(), json::array({"ok", 2}));
-  ASSERT_EQ(second.wait_for(kWait), std::future_status::ready);
+  ASSERT_TRUE(ready(second));
   EXPECT_EQ(second.get(), json::array({"ok", 2}));
+  // (the server's stdout is read by another thread: the lines may come after the ack)
+  EXPECT_TRUE(server_->wait_count("flaky 8 try", 2));
   EXPECT_EQ(server_->count_lines("flaky 7 try"), 2u);
   EXPECT_EQ(server_->count_lines("flaky 8 try"), 2u);
   // one at a time: 8 is first sent after 7 was acknowledged
   EXPECT_LT(server_->index_of("flaky 7 try 2"), server_->index_of("flaky 8 try 1"));
+  // never acknowledged: fails after 1 + retries tries
+  auto never = socket->emit_with_ack("no-ack");
+  ASSERT_TRUE(ready(never));
+  EXPECT_THROW(never.get(), sio::AckError);
 }
 
-TEST(ClientReconnection, GivesUpAfterReconnectionAttempts) {
-  int port = 0;
-  {
-    NodeServer server("server.js");
-    port = server.port();
-    ASSERT_GT(port, 0);
-  }  // killed: nothing listens there any more
-  auto options = base_options();
-  options.reconnection_attempts = 2;
-  auto manager = sio::Manager::create("http://127.0.0.1:" + std::to_string(port), options);
-  auto socket = manager->socket("/");
+TEST_P(ClientSuite, GivesUpAfterReconnectionAttempts) {
+  server_->kill();  // nothing listens on the port any more
   Recorder r;
+  auto o = options();
+  o.reconnection_attempts = 2;
+  auto manager = sio::Manager::create(url_, o);
+  record_manager(manager, r);
+  auto socket = manager->socket("/");
   record_lifecycle(socket, r);
-  manager->on("reconnect_attempt", [&r](const json& a) { r.add("reconnect_attempt", a); });
-  manager->on("reconnect_failed", [&r](const json&) { r.add("reconnect_failed"); });
-  manager->on("error", [&r](const json& a) { r.add("error", a); });
   socket->connect();
-  ASSERT_TRUE(r.wait("reconnect_failed"));
-  EXPECT_EQ(r.count("reconnect_attempt"), 2u);
+  ASSERT_TRUE(r.wait("m:reconnect_failed"));
+  // (as in socket.io-client, the last attempt's "reconnect_error" follows "reconnect_failed")
+  ASSERT_TRUE(r.wait("m:reconnect_error", 2));
+  EXPECT_EQ(r.count("m:reconnect_attempt"), 2u);
+  EXPECT_EQ(r.count("m:reconnect_error"), 2u);
   EXPECT_EQ(r.count("connect_error"), 3u);  // the first open + 2 attempts
-  EXPECT_EQ(r.count("error"), 3u);
+  EXPECT_EQ(r.count("m:error"), 3u);
   EXPECT_EQ(r.count("connect"), 0u);
+  EXPECT_EQ(r.count("m:open"), 0u);
 }
 
-TEST(ClientReconnection, ConnectTimeout) {
+TEST_P(ClientSuite, NoReconnectionWhenDisabled) {
+  Recorder r;
+  auto o = options();
+  o.reconnection = false;
+  auto manager = sio::Manager::create(url_, o);
+  record_manager(manager, r);
+  auto socket = manager->socket("/");
+  record_lifecycle(socket, r);
+  socket->connect();
+  ASSERT_TRUE(r.wait("connect"));
+  ASSERT_TRUE(settle(r));
+  socket->emit("close-transport");
+  auto d = r.wait("disconnect");
+  ASSERT_TRUE(d);
+  EXPECT_EQ((*d)[0], "transport close");
+  // a round trip on another connection, then nothing happened on this one
+  Recorder r2;
+  auto other = sio::Manager::create(url_, options())->socket("/");
+  record_lifecycle(other, r2);
+  other->connect();
+  ASSERT_TRUE(r2.wait("connect"));
+  EXPECT_EQ(r.count("m:reconnect_attempt"), 0u);
+  EXPECT_EQ(r.count("connect"), 1u);
+}
+
+TEST_P(ClientSuite, ConnectTimeout) {
   // A listening socket that never accepts: the TCP handshake completes, the HTTP request hangs.
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(fd, 0);
@@ -652,95 +992,105 @@ TEST(ClientReconnection, ConnectTimeout) {
   ASSERT_EQ(listen(fd, 16), 0);
   socklen_t len = sizeof addr;
   ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  auto options = base_options();
-  options.timeout = 300ms;
-  options.reconnection = false;
+  auto o = options();
+  o.timeout = 300ms;
+  o.reconnection = false;
   {
-    auto manager = sio::Manager::create("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), options);
-    auto socket = manager->socket("/");
     Recorder r;
+    auto manager = sio::Manager::create("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), o);
+    record_manager(manager, r);
+    auto socket = manager->socket("/");
     record_lifecycle(socket, r);
-    const auto start = std::chrono::steady_clock::now();
+    const auto start = Clock::now();
     socket->connect();
     auto err = r.wait("connect_error");
     ASSERT_TRUE(err);
     EXPECT_EQ((*err)[0]["message"], "timeout");
-    EXPECT_GE(std::chrono::steady_clock::now() - start, 300ms);
+    EXPECT_GE(Clock::now() - start, 300ms);
+    auto merr = r.wait("m:error");
+    ASSERT_TRUE(merr);
+    EXPECT_EQ(*merr, json::array({"timeout"}));
   }
   close(fd);
 }
 
-TEST_F(ClientTest, LogSinkAndFilter) {
-  Recorder logs;
-  sio::set_log_sink([&logs](std::string_view category, std::string_view message) {
-    logs.add(std::string(category) + " " + std::string(message));
-  });
-  sio::set_log_filter("socket.io-client:*,-socket.io-client:manager");
-  EXPECT_TRUE(sio::log_enabled("socket.io-client:socket"));
-  EXPECT_FALSE(sio::log_enabled("socket.io-client:manager"));
-  EXPECT_FALSE(sio::log_enabled("engine.io-client:socket"));
-  {
-    auto manager = sio::Manager::create(url_, base_options());
-    auto socket = manager->socket("/");
-    Recorder r;
-    record_lifecycle(socket, r);
-    socket->connect();
-    ASSERT_TRUE(r.wait("connect"));
-    socket->disconnect();
-    ASSERT_TRUE(r.wait("disconnect"));
-  }
-  sio::set_log_filter("");
-  sio::set_log_sink({});
-  bool connected_line = false, manager_line = false;
-  for (const auto& line : logs.names()) {
-    if (line.rfind("socket.io-client:socket socket connected with id ", 0) == 0) connected_line = true;
-    if (line.rfind("socket.io-client:manager", 0) == 0) manager_line = true;
-  }
-  EXPECT_TRUE(connected_line);
-  EXPECT_FALSE(manager_line);
-}
-
-TEST_F(ClientTest, IoCachesManagersPerUrl) {
-  auto options = base_options();
-  auto a = sio::io(url_ + "/", options);
-  auto b = sio::io(url_ + "/admin", options);
-  EXPECT_EQ(a->io(), b->io());                 // multiplexed
-  auto c = sio::io(url_ + "/", options);       // same namespace again: a new Manager
-  EXPECT_NE(c->io(), a->io());
-  options.force_new = true;
-  auto d = sio::io(url_ + "/admin", options);
-  EXPECT_NE(d->io(), b->io());
-  EXPECT_EQ(a->nsp(), "/");
-  EXPECT_EQ(b->nsp(), "/admin");
-}
-
-TEST_F(ClientTest, AutoConnectAndQueryFromUrl) {
-  sio::Options options;
-  options.force_new = true;
-  options.extra_headers["X-Test"] = "header value";
-  options.path = "/socket.io";  // the JS default, without the trailing slash
-  auto socket = sio::io(url_ + "/admin?room=42", options);
+TEST_P(ClientSuite, ExtraHeadersQueryAndAutoConnectThroughIo) {
   Recorder r;
+  sio::Options o;
+  o.transports = transports_of(GetParam().tr);
+  o.force_new = true;
+  o.extra_headers["X-Test"] = "header value";
+  o.query["extra"] = "q v";
+  o.path = "/socket.io";  // the JS default, without the trailing slash
+  auto socket = sio::io(url_ + "/admin?room=42", o);
   socket->on("connect", [&r](const json&) { r.add("connect"); });
   // auto_connect: connecting already (the CONNECT round trip is later than this registration)
   ASSERT_TRUE(r.wait("connect"));
   auto who = socket->emit_with_ack("auth");
-  ASSERT_EQ(who.wait_for(kWait), std::future_status::ready);
+  ASSERT_TRUE(ready(who));
   const json got = who.get();
   EXPECT_EQ(got[1]["room"], "42");
+  EXPECT_EQ(got[1]["extra"], "q v");
+  EXPECT_EQ(got[1]["EIO"], "4");
+  EXPECT_EQ(got[1]["transport"], first_transport());
   EXPECT_EQ(got[2], "header value");
 }
 
-TEST_F(ClientTest, DestroyingFromInsideCallbacksIsSafe) {
-  auto options = base_options();
-  options.executor.reset();
+TEST_P(ClientSuite, CustomPath) {
+  start({"--path", "/custom-io"});
+  Recorder r;
+  auto o = options();
+  o.path = "/custom-io";
+  auto manager = sio::Manager::create(url_, o);
+  auto socket = manager->socket("/");
+  record_lifecycle(socket, r);
+  socket->connect();
+  ASSERT_TRUE(r.wait("connect"));
+  ASSERT_TRUE(settle(r));
+  expect_transport(socket);
+  // the default path is not served there
+  Recorder r2;
+  auto o2 = options();
+  o2.reconnection = false;
+  o2.timeout = 1000ms;  // (node leaves a polling request to an unknown path unanswered)
+  auto wrong = sio::Manager::create(url_, o2)->socket("/");
+  record_lifecycle(wrong, r2);
+  wrong->connect();
+  ASSERT_TRUE(r2.wait("connect_error"));
+  EXPECT_EQ(r2.count("connect"), 0u);
+}
+
+TEST_P(ClientSuite, RememberUpgrade) {
+  Recorder r1, r2;
+  auto o = options();
+  o.remember_upgrade = true;
+  auto first = sio::Manager::create(url_, o);
+  auto s1 = first->socket("/");
+  record_lifecycle(s1, r1);
+  s1->connect();
+  ASSERT_TRUE(r1.wait("connect"));
+  ASSERT_TRUE(settle(r1));
+  EXPECT_TRUE(server_->wait_line("connect / " + s1->id() + " " + first_transport()));
+  // A new connection to the same server: after a successful upgrade it starts on WebSocket;
+  // otherwise on the first transport allowed.
+  auto second = sio::Manager::create(url_, o);
+  auto s2 = second->socket("/");
+  record_lifecycle(s2, r2);
+  s2->connect();
+  ASSERT_TRUE(r2.wait("connect"));
+  const std::string expected = GetParam().tr == Tr::polling ? "polling" : "websocket";
+  EXPECT_TRUE(server_->wait_line("connect / " + s2->id() + " " + expected));
+  expect_transport(s2);
+}
+
+TEST_P(ClientSuite, DestroyingAndClosingFromInsideCallbacksIsSafe) {
   Recorder r;
   {
-    auto manager = sio::Manager::create(url_, options);
+    auto manager = sio::Manager::create(url_, options());
     auto socket = manager->socket("/");
     std::shared_ptr<sio::Socket> holder = socket;
     socket->on("welcome", [&holder, &r](const json&) {
-      holder.reset();  // the last reference goes away inside its own callback
+      holder.reset();  // the last reference (and the Manager's) goes away inside its own callback
       r.add("dropped");
     });
     socket->connect();
@@ -749,46 +1099,126 @@ TEST_F(ClientTest, DestroyingFromInsideCallbacksIsSafe) {
     ASSERT_TRUE(r.wait("dropped"));
   }
   EXPECT_TRUE(server_->wait_line("disconnect / "));  // the connection was closed
+
+  // close() and disconnect() from listeners
+  {
+    auto manager = sio::Manager::create(url_, options());
+    auto admin = manager->socket("/admin");
+    auto root = manager->socket("/");
+    std::weak_ptr<sio::Manager> weak_manager = manager;
+    std::weak_ptr<sio::Socket> weak_admin = admin;
+    admin->on("welcome-admin", [weak_admin, &r](const json&) {
+      if (auto s = weak_admin.lock()) s->disconnect();
+      r.add("admin-left");
+    });
+    root->on("back", [weak_manager, &r](const json&) {
+      if (auto m = weak_manager.lock()) m->close();
+      r.add("closed");
+    });
+    root->on("disconnect", [&r](const json& a) { r.add("root-disconnect", a); });
+    root->on("connect", [&r](const json&) { r.add("root-connect"); });
+    root->connect();  // (first: the connection stays open when /admin leaves)
+    ASSERT_TRUE(r.wait("root-connect"));
+    admin->connect();
+    ASSERT_TRUE(r.wait("admin-left"));
+    EXPECT_TRUE(server_->wait_line("disconnect /admin client namespace disconnect")) << server_->dump();
+    root->emit("emit-back", 1);
+    ASSERT_TRUE(r.wait("closed"));
+    auto d = r.wait("root-disconnect");
+    ASSERT_TRUE(d);
+    EXPECT_EQ((*d)[0], "forced close");
+  }
 }
 
-TEST_F(ClientTest, UserExecutorAndCallsFromOtherThreads) {
+TEST_P(ClientSuite, UserExecutorAndCallsFromOtherThreads) {
   boost::asio::io_context ctx;
   auto guard = boost::asio::make_work_guard(ctx);
   std::thread runner([&ctx] { ctx.run(); });
   {
-    auto options = base_options();
-    options.executor = ctx.get_executor();
-    auto manager = sio::Manager::create(url_, options);
-    auto socket = manager->socket("/");
     Recorder r;
+    auto o = options();
+    o.executor = ctx.get_executor();
+    auto manager = sio::Manager::create(url_, o);
+    auto socket = manager->socket("/");
     std::atomic<bool> on_executor{true};
     socket->on("connect", [&](const json&) {
       if (std::this_thread::get_id() != runner.get_id()) on_executor = false;
       r.add("connect");
     });
+    socket->on("upgraded", [&r](const json& a) { r.add("upgraded", a); });
     socket->connect();
     ASSERT_TRUE(r.wait("connect"));
+    ASSERT_TRUE(settle(r));
+    std::atomic<int> acked{0};
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
-      threads.emplace_back([socket, t] {
-        for (int i = 0; i < 25; ++i) socket->emit("count", t * 100 + i);
+      threads.emplace_back([socket, t, &acked] {
+        for (int i = 0; i < 25; ++i) {
+          socket->emit("count", t * 100 + i);
+          socket->emit("echo", i, [&acked](std::optional<sio::Error> err, json) {
+            if (!err) ++acked;
+          });
+          (void)socket->connected();
+          (void)socket->id();
+        }
       });
     }
     for (auto& t : threads) t.join();
     auto counts = socket->emit_with_ack("get-counts");
-    ASSERT_EQ(counts.wait_for(kWait), std::future_status::ready);
+    ASSERT_TRUE(ready(counts));
     EXPECT_EQ(counts.get()[0].size(), 100u);
+    EXPECT_EQ(acked.load(), 100);  // every ack came before the later get-counts answer
     EXPECT_TRUE(on_executor);
+    manager->close();
   }
   guard.reset();
   runner.join();
 }
 
-TEST_F(ClientTest, AwaitableEmitWithAck) {
+// Emits from several threads before and while the connection drops and comes back: every emit is
+// delivered exactly once (those made while disconnected are buffered, or sent after the reconnection).
+TEST_P(ClientSuite, EmitsFromThreadsAcrossAReconnection) {
+  Recorder r;
+  auto manager = sio::Manager::create(url_, options());
+  auto socket = manager->socket("/");
+  record_lifecycle(socket, r);
+  socket->connect();
+  ASSERT_TRUE(r.wait("connect"));
+  ASSERT_TRUE(settle(r));
+  auto burst = [&socket](int base) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t) {
+      threads.emplace_back([socket, base, t] {
+        for (int i = 0; i < 30; ++i) socket->emit("count", base + t * 100 + i);
+      });
+    }
+    for (auto& t : threads) t.join();
+  };
+  burst(0);
+  socket->emit("close-transport");  // after every packet of the first burst
+  ASSERT_TRUE(r.wait("disconnect"));
+  burst(1000);                      // races with the automatic reconnection
+  ASSERT_TRUE(r.wait("connect", 2));
+  auto counts = socket->emit_with_ack("get-counts");
+  ASSERT_TRUE(ready(counts));
+  const json got = counts.get();
+  std::vector<int> values;
+  for (const auto& v : got[0]) values.push_back(v.get<int>());
+  std::sort(values.begin(), values.end());
+  std::vector<int> expected;
+  for (int base : {0, 1000}) {
+    for (int t = 0; t < 3; ++t) {
+      for (int i = 0; i < 30; ++i) expected.push_back(base + t * 100 + i);
+    }
+  }
+  EXPECT_EQ(values, expected);
+}
+
+TEST_P(ClientSuite, AwaitableEmitWithAck) {
   boost::asio::io_context ctx;
-  auto options = base_options();
-  options.executor = ctx.get_executor();
-  auto manager = sio::Manager::create(url_, options);
+  auto o = options();
+  o.executor = ctx.get_executor();
+  auto manager = sio::Manager::create(url_, o);
   auto socket = manager->socket("/");
   socket->connect();
   std::optional<sio::Errc> timeout_code;  // (no gtest macros inside the coroutine: g++ 12 chokes)
@@ -818,17 +1248,128 @@ TEST_F(ClientTest, AwaitableEmitWithAck) {
   EXPECT_EQ(done.get(), json::array({"co", 1}));
 }
 
+TEST_P(ClientSuite, LogSinkAndFilter) {
+  Recorder logs;
+  sio::set_log_sink([&logs](std::string_view category, std::string_view message) {
+    logs.add(std::string(category) + " " + std::string(message));
+  });
+  sio::set_log_filter("socket.io-client:*,-socket.io-client:manager");
+  EXPECT_TRUE(sio::log_enabled("socket.io-client:socket"));
+  EXPECT_FALSE(sio::log_enabled("socket.io-client:manager"));
+  EXPECT_FALSE(sio::log_enabled("engine.io-client:socket"));
+  {
+    Recorder r;
+    auto manager = sio::Manager::create(url_, options());
+    auto socket = manager->socket("/");
+    record_lifecycle(socket, r);
+    socket->connect();
+    ASSERT_TRUE(r.wait("connect"));
+    socket->disconnect();
+    ASSERT_TRUE(r.wait("disconnect"));
+  }
+  sio::set_log_filter("");
+  sio::set_log_sink({});
+  bool connected_line = false, manager_line = false;
+  for (const auto& line : logs.names()) {
+    if (line.rfind("socket.io-client:socket socket connected with id ", 0) == 0) connected_line = true;
+    if (line.rfind("socket.io-client:manager", 0) == 0) manager_line = true;
+  }
+  EXPECT_TRUE(connected_line);
+  EXPECT_FALSE(manager_line);
+}
+
+TEST_P(ClientSuite, IoCachesManagersPerUrl) {
+  auto o = options();
+  auto a = sio::io(url_ + "/", o);
+  auto b = sio::io(url_ + "/admin", o);
+  EXPECT_EQ(a->io(), b->io());            // multiplexed
+  auto c = sio::io(url_ + "/", o);        // same namespace again: a new Manager
+  EXPECT_NE(c->io(), a->io());
+  o.multiplex = false;
+  auto e = sio::io(url_ + "/secure", o);  // multiplex off: a new Manager
+  EXPECT_NE(e->io(), a->io());
+  o.multiplex = true;
+  o.force_new = true;
+  auto d = sio::io(url_ + "/admin", o);
+  EXPECT_NE(d->io(), b->io());
+  EXPECT_EQ(a->nsp(), "/");
+  EXPECT_EQ(b->nsp(), "/admin");
+}
+
+INSTANTIATE_TEST_SUITE_P(Interop, ClientSuite, ::testing::ValuesIn(all_params()), param_name);
+
+// ---- cookies (node: the server sets a session cookie, as sticky load balancers do) ---------------
+
+class ClientCookies : public ::testing::TestWithParam<Tr> {};
+
+TEST_P(ClientCookies, SessionCookieSentOnEveryRequest) {
+  auto server = start_server(Srv::node);
+  const int port = server->port();
+  ASSERT_GT(port, 0);
+  Recorder r;
+  auto o = base_options();
+  o.transports = transports_of(GetParam());
+  auto manager = sio::Manager::create("http://127.0.0.1:" + std::to_string(port), o);
+  auto socket = manager->socket("/");
+  record_lifecycle(socket, r);
+  socket->connect();
+  ASSERT_TRUE(r.wait("connect"));
+  if (GetParam() == Tr::upgrade) {
+    ASSERT_TRUE(r.wait("upgraded"));
+  }
+  for (int i = 0; i < 3; ++i) {
+    auto e = socket->emit_with_ack("echo", i);
+    ASSERT_TRUE(ready(e));
+  }
+  auto c = socket->emit_with_ack("cookies");
+  ASSERT_TRUE(ready(c));
+  const json got = c.get();
+  const std::string sid = got[0].get<std::string>();
+  const json& requests = got[1];
+  ASSERT_GE(requests.size(), 3u) << requests;
+  bool websocket_seen = false;
+  for (const auto& line : requests) {
+    EXPECT_NE(line.get<std::string>().find("sticky=" + sid), std::string::npos) << line;
+    websocket_seen = websocket_seen || line.get<std::string>().find(" websocket ") != std::string::npos;
+  }
+  EXPECT_EQ(websocket_seen, GetParam() == Tr::upgrade);  // the upgrade request carries it too
+}
+
+INSTANTIATE_TEST_SUITE_P(Interop, ClientCookies, ::testing::Values(Tr::polling, Tr::upgrade),
+                         [](const auto& info) { return std::string(name_of(info.param)); });
+
 // ---- socket.io 2.x (EIO3 mode) ------------------------------------------------------------------
 
-TEST(ClientEio3, TalksToSocketIo2) {
-  NodeServer server("server_v2.js");
-  const int port = server.port();
+enum class V2 { node, node_websocket_only, ours };
+struct Param3 {
+  V2 srv;
+  Tr tr;
+};
+
+class ClientEio3 : public ::testing::TestWithParam<Param3> {
+ protected:
+  std::unique_ptr<Process> start() {
+    switch (GetParam().srv) {
+      case V2::node: return start_node("server_v2.js", {});
+      case V2::node_websocket_only: return start_node("server_v2.js", {"--websocket-only"});
+      case V2::ours: return start_server(Srv::ours, {"--allow-eio3"});
+    }
+    return nullptr;
+  }
+};
+
+TEST_P(ClientEio3, TalksToSocketIo2) {
+  auto server = start();
+  const int port = server->port();
   ASSERT_GT(port, 0);
-  auto options = base_options();
-  options.eio3 = true;
-  auto manager = sio::Manager::create("http://127.0.0.1:" + std::to_string(port), options);
+  Recorder r, rs;
+  auto o = base_options();
+  o.eio3 = true;
+  o.transports = transports_of(GetParam().tr);
+  o.query["fixed"] = "1";
+  auto manager = sio::Manager::create("http://127.0.0.1:" + std::to_string(port), o);
+  record_manager(manager, r);
   auto root = manager->socket("/");
-  Recorder r;
   record_lifecycle(root, r);
   root->on("welcome", [&r](const json& a) { r.add("welcome", a); });
   root->on("question", [](const json& args, sio::Ack ack) { ack("re:" + args[0].get<std::string>()); });
@@ -840,26 +1381,35 @@ TEST(ClientEio3, TalksToSocketIo2) {
   ASSERT_TRUE(welcome);
   EXPECT_EQ((*welcome)[0], root->id());
   EXPECT_EQ(root->id(), manager->engine_id());
+  if (GetParam().tr == Tr::upgrade) {
+    ASSERT_TRUE(r.wait("upgraded"));
+  }
+  auto t = root->emit_with_ack("transport");
+  ASSERT_TRUE(ready(t));
+  EXPECT_EQ(t.get(), json::array({GetParam().tr == Tr::polling ? "polling" : "websocket"}));
+  EXPECT_TRUE(r.wait("m:ping"));  // EIO3: the client pings, the server's pong is reported
 
   auto echo = root->emit_with_ack("echo", "v2", json{{"a", 1}});
-  ASSERT_EQ(echo.wait_for(kWait), std::future_status::ready);
+  ASSERT_TRUE(ready(echo));
   EXPECT_EQ(echo.get(), json::array({"v2", {{"a", 1}}}));
   root->emit("ask-me", "q");
   auto answer = r.wait("answer-was");
   ASSERT_TRUE(answer);
   EXPECT_EQ(*answer, json::array({"re:q"}));
   auto bin = root->emit_with_ack("bin", sio::Bytes{1, 2, 3});
-  ASSERT_EQ(bin.wait_for(kWait), std::future_status::ready);
+  ASSERT_TRUE(ready(bin));
   EXPECT_EQ(bin.get(), json::array({bytes({9, 8, 7})}));
   auto back = r.wait("bin-back");
   ASSERT_TRUE(back);
   EXPECT_EQ((*back)[0], bytes({3, 2, 1}));
+  auto q0 = root->emit_with_ack("query");
+  ASSERT_TRUE(ready(q0));
+  EXPECT_EQ(q0.get()[0]["fixed"], "1");
 
   // a namespace with auth passed as the namespace query
   sio::SocketOptions bad;
   bad.auth = json{{"token", "nope"}};
   auto secure = manager->socket("/secure", bad);
-  Recorder rs;
   record_lifecycle(secure, rs);
   secure->connect();
   auto err = rs.wait("connect_error");
@@ -870,7 +1420,7 @@ TEST(ClientEio3, TalksToSocketIo2) {
   ASSERT_TRUE(rs.wait("connect"));
   EXPECT_EQ(secure->id(), "/secure#" + manager->engine_id());
   auto q = secure->emit_with_ack("query");
-  ASSERT_EQ(q.wait_for(kWait), std::future_status::ready);
+  ASSERT_TRUE(ready(q));
   EXPECT_EQ(q.get()[0]["token"], "secret");
 
   // server-side disconnect of "/"
@@ -879,3 +1429,75 @@ TEST(ClientEio3, TalksToSocketIo2) {
   ASSERT_TRUE(d);
   EXPECT_EQ((*d)[0], "io server disconnect");
 }
+
+TEST(ClientEio3Only, WebSocketOnlyServerRefusesPolling) {
+  auto server = start_node("server_v2.js", {"--websocket-only"});
+  const int port = server->port();
+  ASSERT_GT(port, 0);
+  Recorder r;
+  auto o = base_options();
+  o.eio3 = true;
+  o.reconnection = false;
+  o.transports = {"polling"};
+  auto manager = sio::Manager::create("http://127.0.0.1:" + std::to_string(port), o);
+  auto socket = manager->socket("/");
+  record_lifecycle(socket, r);
+  socket->connect();
+  ASSERT_TRUE(r.wait("connect_error"));
+  EXPECT_EQ(r.count("connect"), 0u);
+}
+
+std::vector<Param3> eio3_params() {
+  std::vector<Param3> out;
+  for (Tr t : {Tr::polling, Tr::websocket, Tr::upgrade}) out.push_back({V2::node, t});
+  out.push_back({V2::node_websocket_only, Tr::websocket});
+#ifdef SIO_OUR_SERVER
+  for (Tr t : {Tr::polling, Tr::websocket, Tr::upgrade}) out.push_back({V2::ours, t});
+#endif
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Interop, ClientEio3, ::testing::ValuesIn(eio3_params()), [](const auto& info) {
+  const char* s = info.param.srv == V2::node ? "node_v2" : info.param.srv == V2::ours ? "ours_eio3" : "node_v2_wsonly";
+  return std::string(s) + "_" + name_of(info.param.tr);
+});
+
+// ---- the example program, and DEBUG=socket.io* -------------------------------------------------
+
+class ClientExample : public ::testing::TestWithParam<Srv> {};
+
+TEST_P(ClientExample, ChatClientWithAndWithoutDebug) {
+  auto server = start_server(GetParam());
+  const int port = server->port();
+  ASSERT_GT(port, 0);
+  for (const bool debug : {true, false}) {
+    SCOPED_TRACE(debug ? "DEBUG=socket.io*" : "no DEBUG");
+    Process::Spec spec;
+    spec.exe = SIO_CHAT_CLIENT;
+    spec.args = {"http://127.0.0.1:" + std::to_string(port), "/"};
+    spec.env["DEBUG"] = debug ? "socket.io*" : "";
+    spec.pipe_stdin = true;
+    spec.capture_stderr = true;
+    Process client(std::move(spec));
+    ASSERT_TRUE(client.wait_line("* connected as "));
+    client.write_stdin("hello there\n");
+    ASSERT_TRUE(client.wait_line(R"(* ack ["received","hello there"])"));
+    client.write_stdin("/quit\n");
+    ASSERT_TRUE(client.wait_exit());
+    if (debug) {
+      EXPECT_GE(client.count_err_containing("socket.io-client:manager writing packet"), 1u);
+      EXPECT_GE(client.count_err_containing("socket.io-client:socket socket connected with id"), 1u);
+    } else {
+      EXPECT_EQ(client.count_err_containing("socket.io-client"), 0u);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Interop, ClientExample, ::testing::ValuesIn([] {
+                           std::vector<Srv> v = {Srv::node};
+#ifdef SIO_OUR_SERVER
+                           v.push_back(Srv::ours);
+#endif
+                           return v;
+                         }()),
+                         [](const auto& info) { return std::string(name_of(info.param)); });

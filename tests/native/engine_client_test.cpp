@@ -322,7 +322,9 @@ TEST_P(EngineClientTest, ClientClose) {
   ASSERT_TRUE(run_until([&] { return server->saw("close:" + id + ":"); }));
   // The server saw the client go away, not a timeout.
   for (const auto& line : server->lines()) {
-    if (line.rfind("close:" + id + ":", 0) == 0) EXPECT_EQ(line, "close:" + id + ":transport close");
+    if (line.rfind("close:" + id + ":", 0) == 0) {
+      EXPECT_EQ(line, "close:" + id + ":transport close");
+    }
   }
   client->close();  // idempotent
   EXPECT_EQ(rec.closes.size(), 1u);
@@ -419,7 +421,9 @@ TEST_P(EngineClientTest, HeadersCookiesAndQuery) {
   rec.attach(*client);
   client->open();
   ASSERT_TRUE(run_until([&] { return rec.opens == 1; }));
-  if (final_transport() == "websocket") ASSERT_TRUE(run_until([&] { return client->transport() == "websocket"; }));
+  if (final_transport() == "websocket") {
+    ASSERT_TRUE(run_until([&] { return client->transport() == "websocket"; }));
+  }
   client->send("headers");
   client->send("query");
   ASSERT_TRUE(run_until([&] { return rec.messages.size() == 2; }));
@@ -512,6 +516,10 @@ class TlsTest : public ::testing::Test {
   void start_server(const std::string& cert, int eio = 4) {
     sio::json config;
     config["eio"] = eio;
+    // (a relaxed heartbeat: TLS handshakes under ThreadSanitizer can take longer than the suite's
+    // default 300 ms + 200 ms; the heartbeat itself is tested without TLS)
+    config["pingInterval"] = 1000;
+    config["pingTimeout"] = 2000;
     config["tls"] = {{"key", dir_ + "/" + cert + ".key"}, {"cert", dir_ + "/" + cert + ".pem"}};
     server = std::make_unique<NodeServer>(io, config.dump());
   }

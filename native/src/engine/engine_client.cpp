@@ -156,11 +156,27 @@ class Core : public std::enable_shared_from_this<Core> {
       opened_ = true;  // a later open() does nothing
       return;
     }
+    if (closed_reported_) return;
+    if (session_.state() == ClientSession::State::open && session_.transport() == TransportKind::polling &&
+        (posts_in_flight_ > 0 || driving_)) {
+      // Like engine.io-client, wait for the POSTs in flight or about to start (send() from a
+      // callback is flushed when the callback returns) - the "drain" - so that what was sent last
+      // (e.g. a Socket.IO DISCONNECT) is not in the same payload as the close packet: Node's
+      // socket.io would handle the close first. The close is reported now.
+      close_deferred_ = true;
+      closed_reported_ = true;
+      auto self = shared_from_this();
+      if (owner_) {
+        if (auto cb = owner_->on_close) cb("forced close");
+      }
+      return;
+    }
     session_.close(Clock::now());
     drive();
   }
 
   void send(std::string data, bool binary) {
+    if (closed_reported_) return;
     session_.send(std::move(data), binary, Clock::now());
     drive();
   }
@@ -169,7 +185,7 @@ class Core : public std::enable_shared_from_this<Core> {
   void detach() {
     owner_ = nullptr;
     detached_ = true;
-    if (opened_) session_.close(Clock::now());
+    if (opened_ && !close_deferred_) session_.close(Clock::now());
     drive();
   }
 
@@ -225,6 +241,11 @@ class Core : public std::enable_shared_from_this<Core> {
       redrive_ = false;
       dispatch_events();
       act();
+      if (close_deferred_ && posts_in_flight_ == 0) {
+        close_deferred_ = false;
+        session_.close(Clock::now());
+        redrive_ = true;
+      }
     } while (redrive_);
     driving_ = false;
     arm_timer();
@@ -237,7 +258,7 @@ class Core : public std::enable_shared_from_this<Core> {
         std::lock_guard lock(g_upgraded_mutex);
         g_upgraded.insert(remember_key());
       }
-      if (!owner_) continue;  // detached: drain silently
+      if (!owner_ || closed_reported_) continue;  // detached or closed: drain silently
       switch (event->type) {
         case ClientEvent::Type::open:
           if (auto cb = owner_->on_open) cb();
@@ -275,9 +296,13 @@ class Core : public std::enable_shared_from_this<Core> {
       if (auto body = session_.take_post()) start_post(std::move(*body));
     }
     const auto state = session_.state();
-    if (state == ClientSession::State::closed || state == ClientSession::State::closing) {
+    // The pending GET is dropped once the last POSTs (a DISCONNECT, the close packet) are through:
+    // aborting it earlier could make the server see the connection go away before them.
+    if ((state == ClientSession::State::closed || state == ClientSession::State::closing) && posts_in_flight_ == 0) {
       if (get_id_ != 0 && http_) http_->cancel(get_id_);
       get_id_ = 0;
+    }
+    if (state == ClientSession::State::closed || state == ClientSession::State::closing) {
       if (state == ClientSession::State::closed && ws_) {
         ws_->abort();
         ws_.reset();
@@ -305,9 +330,31 @@ class Core : public std::enable_shared_from_this<Core> {
     });
   }
 
+  // Detached (the EngineClient is gone): the goodbye (last POSTs) still goes out; the Core keeps
+  // itself alive until then, at most kGoodbye.
   void finish_detached() {
     timer_.cancel();
-    if (http_) http_->finish_then_shutdown();
+    if (session_.state() != ClientSession::State::closed || posts_in_flight_ > 0) {
+      if (!goodbye_armed_) {
+        // The wait's handler holds the Core (dropped with the handler if the io_context goes first).
+        goodbye_armed_ = true;
+        goodbye_timer_.expires_after(kGoodbye);
+        goodbye_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+          if (!ec) self->finish_now();
+        });
+      }
+      return;
+    }
+    finish_now();
+  }
+
+  void finish_now() {
+    goodbye_timer_.cancel();
+    if (http_) {
+      if (get_id_ != 0) http_->cancel(get_id_);
+      get_id_ = 0;
+      http_->finish_then_shutdown();
+    }
     http_.reset();
     if (ws_ && session_.state() == ClientSession::State::closed) {
       ws_->abort();
@@ -380,9 +427,11 @@ class Core : public std::enable_shared_from_this<Core> {
     request.headers = headers();
     request.connect_timeout = options_.timeout;
     request.timeout = options_.timeout;
-    http_->start(std::move(request), [weak = weak_from_this()](detail::HttpResult result) {
+    ++posts_in_flight_;
+    const auto id = http_->start(std::move(request), [weak = weak_from_this()](detail::HttpResult result) {
       auto self = weak.lock();
       if (!self) return;
+      --self->posts_in_flight_;
       const auto now = Clock::now();
       if (!result.error.empty()) {
         self->session_.on_post_failed("POST: " + result.error, now);
@@ -394,6 +443,7 @@ class Core : public std::enable_shared_from_this<Core> {
       }
       self->drive();
     });
+    if (id == 0) --posts_in_flight_;  // not started (the HTTP client is shutting down)
   }
 
   static bool is_binary_body(std::string_view content_type) {
@@ -467,6 +517,13 @@ class Core : public std::enable_shared_from_this<Core> {
   std::shared_ptr<detail::WebSocket> ws_;
   std::uint64_t ws_generation_ = 0;
   std::uint64_t get_id_ = 0;
+  int posts_in_flight_ = 0;
+  asio::steady_timer goodbye_timer_{executor_};
+  bool goodbye_armed_ = false;
+  bool close_deferred_ = false;   // close() waits for the POSTs in flight
+  bool closed_reported_ = false;  // on_close("forced close") already given by a deferred close  // a detached Core finishing its goodbye keeps itself alive
+  // (shorter than the 2 s a Manager waits for its own thread to finish)
+  static constexpr std::chrono::milliseconds kGoodbye{1500};
   bool opened_ = false;
   bool detached_ = false;
   bool driving_ = false;

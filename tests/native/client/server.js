@@ -1,6 +1,6 @@
 // Socket.IO 4.8 server for the native client interop tests (tests/native/client_test.cpp).
 //
-// usage: node server.js [--port N] [--recovery]
+// usage: node server.js [--port N] [--recovery] [--path P]
 // Prints "port <N>" once listening; then one line per notable server-side happening
 // ("connect <nsp> <id> <transport>", "disconnect <nsp> <reason>", "count <n>", ...), which the test
 // reads from stdout.
@@ -12,9 +12,14 @@ const args = process.argv.slice(2);
 const portArg = args.indexOf("--port");
 const port = portArg >= 0 ? Number(args[portArg + 1]) : 0;
 const recovery = args.includes("--recovery");
+const pathArg = args.indexOf("--path");
+const path = pathArg >= 0 ? args[pathArg + 1] : "/socket.io";
 
 const httpServer = createServer();
 const io = new Server(httpServer, {
+  path,
+  // a session cookie (like a sticky load balancer's): the client must send it back on every request
+  cookie: { name: "sticky", path: "/", httpOnly: true },
   pingInterval: 2000,
   pingTimeout: 2000,
   maxHttpBufferSize: 1e7,
@@ -24,6 +29,17 @@ const io = new Server(httpServer, {
 });
 
 const say = (line) => process.stdout.write(line + "\n");
+
+// "<METHOD> <transport> <Cookie header>" of every request of a session after its handshake
+const seen = {};
+function record(req) {
+  const u = new URL(req.url, "http://localhost");
+  const sid = u.searchParams.get("sid");
+  if (!u.pathname.startsWith(path) || !sid) return;
+  (seen[sid] = seen[sid] || []).push(`${req.method} ${u.searchParams.get("transport")} ${req.headers.cookie || ""}`);
+}
+httpServer.prependListener("request", record);
+httpServer.prependListener("upgrade", record);
 const counts = [];
 const tries = {};
 
@@ -76,6 +92,10 @@ function common(socket) {
   socket.on("broadcast", (ev, value, ack) => {
     io.of(nsp).emit(ev, value);
     if (typeof ack === "function") ack("done");
+  });
+  socket.on("cookies", (ack) => ack(socket.conn.id, seen[socket.conn.id] || []));
+  socket.on("chat message", (msg, ack) => {
+    if (typeof ack === "function") ack("received", msg);
   });
   socket.onAny((ev, ...a) => {
     if (ev === "any-probe") say(`any-probe ${JSON.stringify(a)}`);

@@ -1,14 +1,24 @@
 // Socket.IO 2.5 server (Engine.IO v3) for the native client's EIO3 mode tests.
-// usage: node server_v2.js — prints "port <N>", then "connect <nsp> <id>" / "disconnect <nsp> <reason>".
+// usage: node server_v2.js [--websocket-only] — prints "port <N>", then "connect <nsp> <id>" / "disconnect <nsp> <reason>".
 "use strict";
 const http = require("http");
 const server = http.createServer();
-const io = require("socket.io-v2")(server, { pingInterval: 2000, pingTimeout: 2000 });
+const wsOnly = process.argv.includes("--websocket-only");
+const io = require("socket.io-v2")(server, {
+  pingInterval: 2000,
+  pingTimeout: 2000,
+  transports: wsOnly ? ["websocket"] : ["polling", "websocket"],
+});
 const say = (line) => process.stdout.write(line + "\n");
 
 function common(socket) {
   const nsp = socket.nsp.name;
-  say(`connect ${nsp} ${socket.id}`);
+  say(`connect ${nsp} ${socket.id} ${socket.conn.transport.name}`);
+  socket.conn.on("upgrade", (transport) => {
+    say(`upgrade ${nsp} ${transport.name}`);
+    socket.emit("upgraded", transport.name);
+  });
+  socket.on("transport", (ack) => ack(socket.conn.transport.name));
   socket.on("disconnect", (reason) => say(`disconnect ${nsp} ${reason}`));
   socket.on("echo", (...a) => {
     const ack = typeof a[a.length - 1] === "function" ? a.pop() : null;
