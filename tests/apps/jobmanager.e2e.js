@@ -54,7 +54,7 @@ async function main() {
     sockets[0].emit("/chat", { name: "test", text });
     await Promise.all(got);
   };
-  // JSON with sorted keys (the server writes keys in sorted order; their order carries no meaning).
+  // JSON with sorted keys, so that the comparison does not depend on key order.
   const canon = (v) =>
     v && typeof v === "object" && !Array.isArray(v)
       ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canon(v[k])}`).join(",")}}`

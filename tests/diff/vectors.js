@@ -9,8 +9,8 @@
 // socket.io@2.5.0 ships: engine.io-parser 2.x (Engine.IO v3) and socket.io-parser 3.x (Socket.IO v4).
 //
 // Conventions: bytes are lowercase hex. Inside JSON values, a binary value is written
-// {"__bin__": "<hex>"}. Objects are built with sorted keys (nlohmann::json sorts its keys, so the
-// order of placeholders and of serialised keys only agrees when JavaScript's order is sorted too).
+// {"__bin__": "<hex>"}. Objects keep their member order on both sides
+// (sio::json is nlohmann::ordered_json); integer-like keys, which JavaScript moves first, are avoided.
 "use strict";
 
 const fs = require("fs");

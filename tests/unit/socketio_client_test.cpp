@@ -556,7 +556,7 @@ TEST(SocketIoClient, ConnectionStateRecovery) {
   h.advance(1000ms);
   h.take();
   h.engine_open();
-  EXPECT_EQ(h.take(), V({"M:open", R"(T:0{"offset":"off-2","pid":"P","token":"abc"})", "M:reconnect:1"}));
+  EXPECT_EQ(h.take(), V({"M:open", R"(T:0{"pid":"P","offset":"off-2","token":"abc"})", "M:reconnect:1"}));
   h.text(R"(0{"sid":"s1","pid":"P"})");
   EXPECT_TRUE(h.m.recovered("/"));
   EXPECT_EQ(h.m.id("/"), "s1");
@@ -637,7 +637,7 @@ TEST(SocketIoClient, Protocol4ForSocketIo2Servers) {
   h.connect("/admin");
   h.engine_open("EIO");
   // no CONNECT for "/": the server connects it on its own; auth goes in the query
-  EXPECT_EQ(h.take(), V({"OPEN", "M:open", "T:0/admin?n=1&token=a%20b,"}));
+  EXPECT_EQ(h.take(), V({"OPEN", "M:open", "T:0/admin?token=a%20b&n=1,"}));
   h.text("0");
   h.text("0/admin,");
   EXPECT_EQ(h.take(), V({"S/:connect", "S/admin:connect"}));

@@ -129,7 +129,7 @@ TEST(SocketIoV5, ConnectError) {
                    R"(4/random,{"message":"Invalid namespace"})");
   expect_both_ways(
       Packet::connect_error("/", j(R"({"message":"nope","data":{"code":401}})")),
-      R"(4{"data":{"code":401},"message":"nope"})");
+      R"(4{"message":"nope","data":{"code":401}})");
   // socket.io-parser 4.x also accepts a string payload.
   expect_both_ways(Packet::connect_error("/", json("Not authorized")), R"(4"Not authorized")");
 }
@@ -164,15 +164,16 @@ TEST(SocketIoV5, BinaryAck) {
                    R"(61-/admin,1[{"_placeholder":true,"num":0}])", {bytes});
 }
 
-TEST(SocketIoV5, PlaceholderOrderIsDepthFirstArraysByIndexObjectsByKey) {
+TEST(SocketIoV5, PlaceholderOrderIsDepthFirstInInsertionOrder) {
+  // As socket.io-parser's deconstructPacket: arrays by index, objects in member order.
   json data = json::array({"ev", json::object(), sio::binary(std::string_view("c"))});
   data[1]["z"] = sio::binary(std::string_view("b"));
   data[1]["a"] = json::array({sio::binary(std::string_view("a0")), 5});
   const Encoded e = encode(Packet::event("/", data));
   EXPECT_EQ(e.text,
-            R"(53-["ev",{"a":[{"_placeholder":true,"num":0},5],"z":{"_placeholder":true,"num":1}},)"
+            R"(53-["ev",{"z":{"_placeholder":true,"num":0},"a":[{"_placeholder":true,"num":1},5]},)"
             R"({"_placeholder":true,"num":2}])");
-  EXPECT_EQ(e.attachments, (std::vector<std::string>{"a0", "b", "c"}));
+  EXPECT_EQ(e.attachments, (std::vector<std::string>{"b", "a0", "c"}));
   EXPECT_EQ(decode_all(e), Packet::event("/", data));
 }
 

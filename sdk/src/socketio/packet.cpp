@@ -28,7 +28,7 @@ bool is_placeholder(const json& v) {
 }
 
 // Replaces binary values by placeholders, depth first: arrays in index order, objects in
-// nlohmann's (sorted) key order. Iterative, so user-built values of any depth are fine.
+// member order. Iterative, so user-built values of any depth are fine.
 void deconstruct(json& root, std::vector<std::string>& buffers) {
   std::vector<json*> stack{&root};
   while (!stack.empty()) {

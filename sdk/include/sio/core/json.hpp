@@ -1,6 +1,7 @@
 // sio/core/json.hpp - the one JSON type of the project.
 //
-// nlohmann::json everywhere; binary data (Socket.IO attachments, Buffers, ArrayBuffers) is its
+// nlohmann's JSON everywhere, as nlohmann::ordered_json so that object keys keep their order as in
+// JavaScript; binary data (Socket.IO attachments, Buffers, ArrayBuffers) is its
 // binary type, json::binary_t. Parsing and dumping go through these helpers, which never throw.
 #pragma once
 
@@ -16,7 +17,7 @@
 
 namespace sio {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;
 using Bytes = std::vector<std::uint8_t>;
 
 // Deepest nesting any decoder accepts; deeper input is rejected (Errc::too_deep), which keeps
@@ -35,8 +36,8 @@ Result<json> parse_json(std::string_view text, std::size_t max_depth = kMaxJsonD
 // numbers written as ECMAScript Number::toString does: 1.0 -> "1", 1e21 -> "1e+21",
 // 0.000001 -> "0.000001", 1e-7 -> "1e-7"; NaN/Infinity -> "null". Invalid UTF-8 in strings is
 // replaced by U+FFFD (one per maximal ill-formed subpart) rather than throwing.
-// One unavoidable difference: nlohmann::json objects keep their keys sorted, so object members
-// come out in key order, not in JavaScript's insertion order.
+// sio::json is nlohmann::ordered_json, so object members come out in insertion (or parse) order,
+// as JSON.stringify writes them. (JavaScript alone puts integer-like keys such as "1" first.)
 // Binary values must have been replaced before (the Socket.IO encoder does); any left are written
 // as nlohmann's {"bytes":[..],"subtype":null}. Recursive: callers bound the depth (decoded values
 // are at most kMaxJsonDepth deep).

@@ -69,9 +69,8 @@ struct Encoded {
 
 // Encodes a packet. EVENT/ACK whose data holds binary values are sent as BINARY_EVENT/BINARY_ACK
 // with placeholders, as socket.io-parser does (a BINARY_* packet without binary values goes out as
-// plain EVENT/ACK). Placeholders are numbered depth first: arrays in index order, objects in key
-// order - nlohmann::json sorts object keys, so that is sorted order, not JS insertion order (the
-// receiver does not care: it looks buffers up by num). The namespace is omitted for "/"; a
+// plain EVENT/ACK). Placeholders are numbered depth first: arrays in index order, objects in member
+// order, as socket.io-parser numbers them (the receiver looks buffers up by num). The namespace is omitted for "/"; a
 // non-empty query (v4 CONNECT) is written as "/nsp?query,". Data is written whenever present
 // (has_data()), JSON null included, via dump_json. Encoding does not validate: it writes what
 // it is given.
