@@ -14,6 +14,7 @@ SIO_APT_PACKAGES=(
   nlohmann-json3-dev libcurl4-openssl-dev libssl-dev
   libgtest-dev googletest
   emscripten chromium redis-server ca-certificates
+  gnuplot-nox
 )
 
 sio_missing_apt_packages() {
