@@ -5,6 +5,7 @@
 // Every expectation waits on events with a deadline (never a sleep).
 "use strict";
 const { io } = require("socket.io-client");
+const { NodeXHR, NodeWebSocket } = require("engine.io-client");
 const bcrypt = require("bcryptjs");
 const fs = require("fs");
 const path = require("path");
@@ -16,6 +17,22 @@ const UI_DIST = path.join(path.dirname(require.resolve("@socket.io/admin-ui/pack
 
 function assert(cond, what) {
   if (!cond) throw new Error(what);
+}
+
+// A WebSocket transport whose connection (the client's upgrade probe) waits for open(): the test
+// decides whether the upgrade happens before or after the Socket.IO connection (with an
+// asynchronous middleware, such as the do- namespaces' bcrypt check, either can come first).
+function gatedWebSocket() {
+  let open;
+  const gate = new Promise((resolve) => (open = resolve));
+  class GatedWebSocket extends NodeWebSocket {
+    doOpen() {
+      gate.then(() => {
+        if (this.readyState === "opening") super.doOpen();
+      });
+    }
+  }
+  return { transport: GatedWebSocket, open };
 }
 
 async function main() {
@@ -74,6 +91,11 @@ async function main() {
   // A client of the forwarder, connected before the admin.
   const c1 = await connected("/sharedsocket");
   await h.waitFor(() => c1.io.engine.transport.name === "websocket", "c1 upgraded");
+  // The client switches right after sending the upgrade packet; an event echoed back over the
+  // WebSocket (the forwarder re-broadcasts to the sender too) proves the server has switched too.
+  const echoed = h.once(c1, "after-upgrade");
+  c1.emit("after-upgrade");
+  await echoed;
   const a = admin({ username: "admin", password: "admin-secret" });
   await h.once(a, "connect", 10000);
 
@@ -132,8 +154,11 @@ async function main() {
   });
 
   let c2;
+  // c2 connects over polling and upgrades only once its socket_connected was seen, so that the
+  // upgrade must be reported by socket_updated.
+  const c2ws = gatedWebSocket();
   await h.check("socket-connected-and-room-joined", async () => {
-    c2 = await connected("/do-x", { auth: user });
+    c2 = await connected("/do-x", { auth: user, transports: [NodeXHR, c2ws.transport] });
     const [s, date] = await waitEvent(a, "socket_connected", ([x]) => x.id === c2.id);
     assert(s.nsp === "/do-x" && JSON.stringify(s.rooms) === JSON.stringify([c2.id]), JSON.stringify(s));
     assert(s.transport === "polling", `transport ${s.transport}`);
@@ -142,6 +167,8 @@ async function main() {
   });
 
   await h.check("socket-updated-on-upgrade", async () => {
+    c2ws.open();
+    await h.waitFor(() => c2.io.engine.transport.name === "websocket", "c2 upgraded", 8000);
     await waitEvent(a, "socket_updated", ([u]) => u.id === c2.id && u.nsp === "/do-x" && u.transport === "websocket",
                     "socket_updated(transport websocket)");
   });
