@@ -512,6 +512,42 @@ TEST(SocketIoClient, ReconnectionAttemptsThenFailed) {
   EXPECT_FALSE(h.m.reconnecting());
 }
 
+// socket.io-client's Manager setters work after creation: delay, maximum, jitter, attempts and
+// connect timeout changed while connected apply to the next reconnection.
+TEST(SocketIoClient, SettersTakeEffectAtAnyTime) {
+  Harness h(fixed_random(0.75));  // with the default jitter 0.5 the first delay would be 1375 ms
+  h.connected();
+  h.m.set_reconnection_delay(100ms);
+  h.m.set_reconnection_delay_max(150ms);
+  h.m.set_randomization_factor(0);
+  h.m.set_reconnection_attempts(2);
+  h.m.set_timeout(50ms);
+  EXPECT_EQ(h.m.options().reconnection_delay, 100ms);
+  EXPECT_EQ(h.m.options().reconnection_delay_max, 150ms);
+  EXPECT_EQ(h.m.options().randomization_factor, 0);
+  EXPECT_EQ(h.m.options().reconnection_attempts, 2u);
+  EXPECT_EQ(h.m.options().timeout, std::optional(50ms));
+  h.engine_close("transport close");
+  h.take();
+  EXPECT_EQ(*h.m.next_timeout(), h.now + 100ms);
+  h.advance(100ms);
+  EXPECT_EQ(h.take(), V({"M:reconnect_attempt:1", "OPEN"}));
+  EXPECT_EQ(*h.m.next_timeout(), h.now + 50ms);  // the new connect timeout
+  h.advance(50ms);
+  EXPECT_EQ(h.take(), V({"CLOSE", "M:error:timeout", "S/:connect_error:timeout", "M:reconnect_error:timeout"}));
+  EXPECT_EQ(*h.m.next_timeout(), h.now + 150ms);  // 200 ms capped by the new maximum
+  // Changed while a reconnection is scheduled: that delay stays, the give-up check uses the new count.
+  h.m.set_reconnection_attempts(1);
+  h.m.set_timeout(std::nullopt);
+  h.advance(150ms);
+  EXPECT_EQ(h.take(), V({"M:reconnect_attempt:2", "OPEN"}));
+  EXPECT_FALSE(h.m.next_timeout());  // no connect timeout any more
+  h.engine_error("refused");
+  EXPECT_EQ(h.take(), V({"CLOSE", "M:error:refused", "S/:connect_error:refused", "M:reconnect_failed",
+                         "M:reconnect_error:refused"}));
+  EXPECT_FALSE(h.m.reconnecting());
+}
+
 TEST(SocketIoClient, NoReconnectionWhenDisabled) {
   ClientOptions o;
   o.reconnection = false;

@@ -317,6 +317,29 @@ var SIO = {
     if (value == null || typeof value !== "object") return 0;
     return cstr(JSON.stringify(value));
   },
+  // The C++ manager m became idle (closed, no socket active, nothing pending): free it on a later
+  // tick, after the listener that may be running returns (it may also reopen meanwhile, then it is
+  // kept). The JS Manager stays usable: _ensure() makes a new C++ side when it is used again.
+  freeing: {},
+  idle: function (m) {
+    if (SIO.freeing[m]) return;
+    SIO.freeing[m] = setTimeout(function () {
+      delete SIO.freeing[m];
+      var mgr = SIO.mgrs[m];
+      if (!_sio_manager_free(m)) return;
+      clearTimeout(SIO.timers[m]);
+      delete SIO.timers[m];
+      SIO.abortGet(m);
+      Object.keys(SIO.wss).forEach(function (key) {
+        if (key.split(":")[0] === String(m)) SIO.wsClose(m, key.split(":")[1]);
+      });
+      Object.keys(SIO.acks).forEach(function (token) {
+        if (SIO.acks[token].socket.io === mgr) delete SIO.acks[token];
+      });
+      delete SIO.mgrs[m];
+      if (mgr && mgr._id === m) mgr._id = 0;
+    });
+  },
   engineEvent: function (m, kind) {
     var mgr = SIO.mgrs[m];
     if (!mgr) return;
@@ -446,7 +469,7 @@ Object.defineProperty(Engine.prototype, "transport", {
 
 Engine.prototype.close = function () {
   var m = this._manager;
-  SIO.whenReady(function () { _sio_engine_close(m._id); });
+  SIO.whenReady(function () { if (m._id) _sio_engine_close(m._id); });
   return this;
 };
 
@@ -476,24 +499,36 @@ function Manager(uri, opts) {
   var transports = (opts.transports || ["polling", "websocket"]).map(function (t) {
     return typeof t === "string" ? t : t && t.name;
   });
+  this._engineConfig = {
+    http: parsed.http, ws: parsed.ws, path: path, query: query, transports: transports,
+    upgrade: opts.upgrade !== false, rememberUpgrade: !!opts.rememberUpgrade, eio: opts.EIO === 3 ? 3 : 4
+  };
+  this._id = 0;
   var self = this;
-  SIO.whenReady(function () {
-    var config = {
-      http: parsed.http, ws: parsed.ws, path: path, query: query, transports: transports,
-      upgrade: opts.upgrade !== false, rememberUpgrade: !!opts.rememberUpgrade,
-      reconnection: self._reconnection,
-      reconnectionAttempts: self._reconnectionAttempts === Infinity ? null : self._reconnectionAttempts,
-      reconnectionDelay: self._reconnectionDelay, reconnectionDelayMax: self._reconnectionDelayMax,
-      randomizationFactor: self._randomizationFactor, timeout: self._timeout === false ? -1 : self._timeout,
-      eio: opts.EIO === 3 ? 3 : 4
-    };
-    self._id = withStrings([JSON.stringify(config)], _sio_manager_new);
-    if (!self._id) throw new Error("socket.io: invalid options (no usable transport or url)");
-    SIO.mgrs[self._id] = self;
-  });
+  SIO.whenReady(function () { self._ensure(); });
   if (this._autoConnect) this.open();
 }
 inherit(Manager);
+
+// The C++ manager's id, making it (again) if there is none: at first use, and after an idle one
+// was freed (SIO.idle), from the current settings and with every socket of this Manager.
+// Only once the module is ready.
+Manager.prototype._ensure = function () {
+  if (this._id) return this._id;
+  var config = Object.assign({}, this._engineConfig, {
+    reconnection: this._reconnection,
+    reconnectionAttempts: this._reconnectionAttempts === Infinity ? null : this._reconnectionAttempts,
+    reconnectionDelay: this._reconnectionDelay, reconnectionDelayMax: this._reconnectionDelayMax,
+    randomizationFactor: this._randomizationFactor, timeout: this._timeout === false ? -1 : this._timeout
+  });
+  var id = withStrings([JSON.stringify(config)], _sio_manager_new);
+  if (!id) throw new Error("socket.io: invalid options (no usable transport or url)");
+  this._id = id;
+  SIO.mgrs[id] = this;
+  var nsps = this.nsps;
+  Object.keys(nsps).forEach(function (nsp) { socketAdd(id, nsps[nsp]); });
+  return id;
+};
 
 Manager.prototype.open = Manager.prototype.connect = function (fn) {
   var self = this;
@@ -503,12 +538,12 @@ Manager.prototype.open = Manager.prototype.connect = function (fn) {
     this.once("open", onOpen);
     this.once("error", onError);
   }
-  SIO.whenReady(function () { _sio_open(self._id); });
+  SIO.whenReady(function () { _sio_open(self._ensure()); });
   return this;
 };
 Manager.prototype.close = Manager.prototype.disconnect = function () {
   var self = this;
-  SIO.whenReady(function () { _sio_close(self._id); });
+  SIO.whenReady(function () { if (self._id) _sio_close(self._id); });
   return this;
 };
 Manager.prototype.socket = function (nsp, opts) {
@@ -527,15 +562,23 @@ Manager.prototype.reconnection = function (v) {
   if (!arguments.length) return this._reconnection;
   var self = this;
   this._reconnection = !!v;
-  SIO.whenReady(function () { _sio_set_reconnection(self._id, v ? 1 : 0); });
+  SIO.whenReady(function () { if (self._id) _sio_set_reconnection(self._id, v ? 1 : 0); });
   return this;
 };
-// These options are read when the Manager is created (the core has no setters for them).
+// socket.io-client's setters (getters without an argument). They reach the core at once (a
+// Manager made or remade later reads the stored values).
 ["reconnectionAttempts", "reconnectionDelay", "reconnectionDelayMax", "randomizationFactor", "timeout"].forEach(
-  function (name) {
+  function (name, which) {
     Manager.prototype[name] = function (v) {
       if (!arguments.length) return this["_" + name];
       this["_" + name] = v;
+      var self = this;
+      SIO.whenReady(function () {
+        if (!self._id) return;
+        var value = self["_" + name];
+        var n = value === Infinity || value === false || value == null ? -1 : Number(value);
+        _sio_set_option(self._id, which, isNaN(n) ? -1 : n);
+      });
       return this;
     };
   });
@@ -559,15 +602,17 @@ function Socket(io, nsp, opts) {
   this._opts = Object.assign({}, opts);
   if (opts.auth) this.auth = opts.auth;
   var self = this;
-  SIO.whenReady(function () {
-    withStrings([nsp], function (n) {
-      _sio_socket_add(io._id, n, opts.ackTimeout == null ? -1 : opts.ackTimeout, opts.retries || 0);
-    });
-  });
+  SIO.whenReady(function () { socketAdd(io._ensure(), self); });
   if (io._autoConnect) this.open();
-  void self;
 }
 inherit(Socket);
+
+function socketAdd(id, socket) {
+  var opts = socket._opts;
+  withStrings([socket.nsp], function (n) {
+    _sio_socket_add(id, n, opts.ackTimeout == null ? -1 : opts.ackTimeout, opts.retries || 0);
+  });
+}
 
 function socketState(s) {
   return SIO.ready && s.io._id ? withStrings([s.nsp], function (n) { return _sio_socket_state(s.io._id, n); }) : 0;
@@ -596,7 +641,7 @@ Socket.prototype.connect = Socket.prototype.open = function () {
   var self = this;
   this._wantActive = true;
   SIO.whenReady(function () {
-    withStrings([self.nsp], function (n) { _sio_connect(self.io._id, n); });
+    withStrings([self.nsp], function (n) { _sio_connect(self.io._ensure(), n); });
   });
   return this;
 };
@@ -604,7 +649,7 @@ Socket.prototype.disconnect = Socket.prototype.close = function () {
   var self = this;
   this._wantActive = false;
   SIO.whenReady(function () {
-    withStrings([self.nsp], function (n) { _sio_disconnect(self.io._id, n); });
+    if (self.io._id) withStrings([self.nsp], function (n) { _sio_disconnect(self.io._id, n); });
   });
   return this;
 };
@@ -619,6 +664,7 @@ Socket.prototype.emit = function (event) {
   var encoded = encode(args);  // throws here (at the call) for values JSON cannot carry
   var self = this;
   SIO.whenReady(function () {
+    var id = self.io._ensure();  // before pushBins: making a manager parses JSON, which takes the bins
     var token = -1;
     if (ack) {
       token = ++SIO.token;
@@ -626,7 +672,7 @@ Socket.prototype.emit = function (event) {
     }
     pushBins(encoded.bins);
     var failed = withStrings([self.nsp, encoded.text], function (n, t) {
-      return _sio_emit(self.io._id, n, t, token, flags.timeout == null ? -1 : flags.timeout, flags.volatile ? 1 : 0);
+      return _sio_emit(id, n, t, token, flags.timeout == null ? -1 : flags.timeout, flags.volatile ? 1 : 0);
     });
     if (failed && SIO.acks[token]) {
       delete SIO.acks[token];
@@ -667,6 +713,7 @@ Socket.prototype._ackFn = function (id) {
     sent = true;
     var encoded = encode(Array.prototype.slice.call(arguments));
     SIO.whenReady(function () {
+      if (!self.io._id) return;  // freed: the connection that asked is gone, as is the answer
       pushBins(encoded.bins);
       withStrings([self.nsp, encoded.text], function (n, t) { _sio_send_ack(self.io._id, n, id, t); });
     });
@@ -714,6 +761,18 @@ function lookup(uri, opts) {
 }
 
 Object.assign(lookup, { Manager: Manager, Socket: Socket, io: lookup, connect: lookup, protocol: 5 });
+// Internal, for tests only (not socket.io-client API, may change): C++ managers alive, bytes
+// allocated on the wasm heap (mallinfo), size of the wasm memory.
+lookup.__debug = {
+  liveManagers: function () { return SIO.ready ? _sio_debug_live_managers() : 0; },
+  heapUsed: function () { return SIO.ready ? _sio_debug_heap_used() : 0; },
+  memorySize: function () { return HEAPU8.length; },
+  jsRegistrations: function () {
+    return [SIO.mgrs, SIO.gets, SIO.wss, SIO.timers, SIO.acks, SIO.freeing].reduce(function (n, o) {
+      return n + Object.keys(o).length;
+    }, 0);
+  }
+};
 lookup["default"] = lookup;
 root.io = lookup;
 if (typeof module === "object" && module && module.exports) module.exports = lookup;

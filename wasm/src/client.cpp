@@ -15,12 +15,14 @@
 // call back in (emit, disconnect, ...), the operation runs at once and the running loop picks its
 // outputs up (pump() only marks `again` when nested).
 #include <emscripten.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -65,6 +67,7 @@ EM_JS(void, js_ack, (int m, double token, int err, const char* a, int alen),
       { SIO.ack(m, token, err, SIO.str(a, alen)); });
 EM_JS(char*, js_auth, (int m, const char* nsp), { return SIO.auth(m, UTF8ToString(nsp)); });
 EM_JS(void, js_engine_event, (int m, int kind), { SIO.engineEvent(m, kind); });
+EM_JS(void, js_idle, (int m), { SIO.idle(m); });
 // clang-format on
 
 // ---- binary values across the boundary ------------------------------------------------------
@@ -153,6 +156,7 @@ struct Mgr {
   int ws = 0;       // the current WebSocket's token (0: none)
   int next_ws = 0;
   std::uint64_t requests = 0;
+  std::vector<std::string> nsps;  // every namespace added (the core has no list of its sockets)
   bool pumping = false;
   bool again = false;
   std::optional<Clock::time_point> armed;
@@ -336,6 +340,19 @@ void arm(Mgr& m) {
   js_timer(m.id, std::max(0.0, std::ceil(left)));
 }
 
+// Nothing left to do: closed, not reconnecting, no engine, no socket active, nothing buffered or
+// awaiting an ack, no deadline. Such a Manager (socket.io-client's after Manager._destroy() closed
+// it) is freed by api.js on a later tick and made again from the JS object's options if used again.
+bool idle(const Mgr& m) {
+  if (m.pumping || m.eng || m.core.ready_state() != sock::ReadyState::closed || m.core.reconnecting() ||
+      m.core.has_output() || m.core.next_timeout()) {
+    return false;
+  }
+  return std::none_of(m.nsps.begin(), m.nsps.end(), [&](const std::string& n) {
+    return m.core.active(n) || m.core.send_buffer_size(n) > 0 || m.core.pending_acks(n) > 0;
+  });
+}
+
 void pump(Mgr& m) {
   if (m.pumping) {
     m.again = true;
@@ -355,6 +372,7 @@ void pump(Mgr& m) {
   } while (m.again || m.core.has_output());
   m.pumping = false;
   arm(m);
+  if (idle(m)) js_idle(m.id);
 }
 
 // Runs f on manager `id` (if it exists), then the loop.
@@ -436,6 +454,48 @@ EMSCRIPTEN_KEEPALIVE int sio_manager_new(const char* config) {
   return id;
 }
 
+// Frees manager `m` if it is idle (see idle()); 1 if it was freed. Called by api.js from a timer,
+// never while a call into this manager is running.
+EMSCRIPTEN_KEEPALIVE int sio_manager_free(int m) {
+  auto it = g_mgrs.find(m);
+  if (it == g_mgrs.end() || !idle(*it->second)) return 0;
+  g_mgrs.erase(it);
+  return 1;
+}
+
+// Internal counters for tests (io.__debug): live managers, bytes allocated on the wasm heap.
+EMSCRIPTEN_KEEPALIVE int sio_debug_live_managers() { return static_cast<int>(g_mgrs.size()); }
+EMSCRIPTEN_KEEPALIVE double sio_debug_heap_used() { return static_cast<double>(mallinfo().uordblks); }
+
+// Manager setters of socket.io-client, at any time. which: 0 reconnectionAttempts (v < 0:
+// Infinity), 1 reconnectionDelay, 2 reconnectionDelayMax, 3 randomizationFactor, 4 timeout
+// (v < 0: false, none).
+EMSCRIPTEN_KEEPALIVE void sio_set_option(int m, int which, double v) {
+  with(m, [which, v](Mgr& x) {
+    switch (which) {
+      case 0:
+        x.core.set_reconnection_attempts(v >= 0 && v < 1e18 ? static_cast<std::uint64_t>(v)
+                                                            : std::numeric_limits<std::uint64_t>::max());
+        break;
+      case 1:
+        x.core.set_reconnection_delay(ms_of(std::max(0.0, v)));
+        break;
+      case 2:
+        x.core.set_reconnection_delay_max(ms_of(std::max(0.0, v)));
+        break;
+      case 3:
+        x.core.set_randomization_factor(v);
+        break;
+      case 4:
+        x.core.set_timeout(v >= 0 ? std::optional(ms_of(v)) : std::nullopt);
+        x.cfg.timeout = v >= 0 ? ms_of(v) : std::chrono::hours(24 * 365);
+        break;
+      default:
+        break;
+    }
+  });
+}
+
 EMSCRIPTEN_KEEPALIVE void sio_open(int m) {
   with(m, [](Mgr& x) { x.core.open(Clock::now()); });
 }
@@ -485,7 +545,7 @@ EMSCRIPTEN_KEEPALIVE void sio_socket_add(int m, const char* nsp, double ack_time
       std::free(text);
       return parsed ? std::move(*parsed) : json(json::value_t::discarded);
     };
-    x.core.add_socket(nsp, std::move(o));
+    if (x.core.add_socket(nsp, std::move(o))) x.nsps.emplace_back(nsp);
   });
 }
 EMSCRIPTEN_KEEPALIVE void sio_connect(int m, const char* nsp) {

@@ -91,6 +91,25 @@ void ClientManager::set_reconnection(bool on) {
   if (!on) skip_reconnect_ = true;
 }
 
+void ClientManager::set_reconnection_attempts(std::uint64_t attempts) { options_.reconnection_attempts = attempts; }
+
+void ClientManager::set_reconnection_delay(std::chrono::milliseconds delay) {
+  options_.reconnection_delay = delay;
+  backoff_.set_min(delay);
+}
+
+void ClientManager::set_reconnection_delay_max(std::chrono::milliseconds delay) {
+  options_.reconnection_delay_max = delay;
+  backoff_.set_max(delay);
+}
+
+void ClientManager::set_randomization_factor(double factor) {
+  options_.randomization_factor = factor;
+  backoff_.set_jitter(factor);
+}
+
+void ClientManager::set_timeout(std::optional<std::chrono::milliseconds> timeout) { options_.timeout = timeout; }
+
 void ClientManager::open(TimePoint now) {
   now_ = now;
   open_engine(false);

@@ -321,6 +321,106 @@ test("autoConnect: false, then open()", async () => {
   await next(s, "connect");
 });
 
+// Lifetime: a Manager closed because its last socket disconnected (socket.io-client's
+// Manager._destroy -> _close) is freed, C++ side and JS registrations, on a later tick.
+// io.__debug is internal (counters for this test), not socket.io-client API.
+async function until(cond, what, ms = 10000) {
+  const deadline = performance.now() + ms;
+  while (!cond()) {
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+// n forceNew clients, 10 at a time: connect, one ack each, then disconnect (every other one from
+// inside a listener, i.e. while the C++ loop is dispatching). Resolves when all are freed.
+async function churn(n) {
+  const managers = [];
+  for (let i = 0; i < n; i += 10) {
+    const batch = [];
+    for (let j = 0; j < 10; j++) batch.push(open());
+    await Promise.all(batch.map(connected));
+    await Promise.all(batch.map((s, j) => {
+      managers.push(s.io);
+      const down = next(s, "disconnect");
+      if (j % 2) {
+        s.once("echo", () => s.disconnect());
+        s.emit("echo", "bye");
+      } else {
+        s.timeout(5000).emit("echo", "ack", () => s.disconnect());
+      }
+      return down;
+    }));
+  }
+  await until(() => managers.every((m) => m._id === 0), `all ${n} managers freed`);
+}
+
+test("lifetime: disconnected forceNew Managers are freed, memory does not grow", async () => {
+  const dbg = io.__debug;
+  check(dbg && typeof dbg.liveManagers === "function" && typeof dbg.heapUsed === "function", "io.__debug");
+  // Managers of earlier tests may still be waiting for their free: counts can only go down.
+  const live0 = dbg.liveManagers();
+  const js0 = dbg.jsRegistrations();
+  await churn(20);  // warm-up: allocator pools, caches
+  const heap1 = dbg.heapUsed();
+  const mem1 = dbg.memorySize();
+  await churn(200);
+  const live = dbg.liveManagers();
+  const heap2 = dbg.heapUsed();
+  const numbers = `live managers ${live0} -> ${live}, heap used ${heap1} -> ${heap2}, memory ${mem1} -> ${dbg.memorySize()}`;
+  log("  " + numbers);
+  check(live <= live0, `live managers back to ${live0}, got ${live} (${numbers})`);
+  check(dbg.jsRegistrations() <= js0, `JS registrations back to ${js0}, got ${dbg.jsRegistrations()}`);
+  // 200 leaked managers would be hundreds of KB; allow some slack for the allocator.
+  check(heap2 - heap1 < 32 * 1024, `heap grew by ${heap2 - heap1} bytes over 200 clients`);
+  check(dbg.memorySize() === mem1, `wasm memory grew from ${mem1} to ${dbg.memorySize()}`);
+});
+
+test("a freed Manager is made again when used: connect(), emit, setters", async () => {
+  const s = track(await connected(open()));
+  const m = s.io;
+  const listener = () => {};
+  m.on("open", listener);
+  s.disconnect();
+  await until(() => m._id === 0, "freed after disconnect()");
+  check(!s.connected && !s.active && s.id === undefined && m._readyState === "closed", "state while freed");
+  m.reconnectionDelay(100).reconnectionDelayMax(200);
+  const opened = next(m, "open");
+  s.connect();
+  await opened;  // listeners on the JS Manager are kept
+  await connected(s);
+  eq(await s.emitWithAck("echo", "again"), "again", "works after being made again");
+  eq([m.reconnectionDelay(), m.reconnectionDelayMax()], [100, 200], "settings kept");
+  check(m.listeners("open").includes(listener), "listener kept");
+});
+
+test("Manager setters work at any time (socket.io-client's getters/setters)", async () => {
+  // A 60 s reconnection delay at creation, changed to 50 ms once connected.
+  const s = track(await connected(open("", { reconnectionDelay: 60000, reconnectionDelayMax: 60000 })));
+  const m = s.io;
+  eq([m.reconnectionDelay(), m.reconnectionDelayMax(), m.randomizationFactor(), m.timeout(),
+      m.reconnectionAttempts()], [60000, 60000, 0.5, 20000, Infinity], "getters (defaults and options)");
+  check(m.reconnectionDelay(50) === m, "setters chain");
+  m.reconnectionDelayMax(50).randomizationFactor(0).timeout(10000);
+  eq([m.reconnectionDelay(), m.reconnectionDelayMax(), m.randomizationFactor(), m.timeout()], [50, 50, 0, 10000],
+     "getters after setting");
+  const attempt = next(m, "reconnect_attempt", 10000);  // with the 60 s delay it would not come
+  m.engine.close();
+  eq(await attempt, [1], "reconnect_attempt after the new delay");
+  await next(m, "reconnect");
+  await connected(s);
+
+  // reconnectionAttempts(1) set after the first failure: exactly one attempt, then reconnect_failed.
+  const f = track(io("http://127.0.0.1:1", { forceNew: true, transports, reconnectionDelay: 50,
+                                              reconnectionDelayMax: 50 }));
+  const attempts = [];
+  f.io.on("reconnect_attempt", (n) => attempts.push(n));
+  await next(f, "connect_error");
+  f.io.reconnectionAttempts(1);
+  await next(f.io, "reconnect_failed", 10000);
+  eq(attempts, [1], "attempts before giving up");
+  eq(f.io.reconnectionAttempts(), 1, "getter");
+});
+
 // ---------------------------------------------------------------------------------------------
 
 (async () => {

@@ -152,6 +152,15 @@ class ClientManager {
   bool reconnecting() const noexcept { return reconnecting_; }
   const ClientOptions& options() const noexcept { return options_; }
   void set_reconnection(bool on);
+  // socket.io-client's Manager setters (reconnectionAttempts(n), reconnectionDelay(ms),
+  // reconnectionDelayMax(ms), randomizationFactor(f), timeout(ms|false)), usable at any time. A
+  // reconnection already scheduled keeps its delay; the next delay and the give-up check use the new
+  // values. The connect timeout applies from the next connection attempt.
+  void set_reconnection_attempts(std::uint64_t attempts);
+  void set_reconnection_delay(std::chrono::milliseconds delay);
+  void set_reconnection_delay_max(std::chrono::milliseconds delay);
+  void set_randomization_factor(double factor);
+  void set_timeout(std::optional<std::chrono::milliseconds> timeout);
   const std::string& engine_id() const noexcept { return engine_sid_; }
 
   // -- Engine.IO connection inputs (only for the connection opened after the last OpenEngine) --
