@@ -52,7 +52,7 @@ sio_ctest_quiet() {
 # (clang 14, LeakSanitizer on): bad input to the core or the server must never be UB or a leak.
 stage_asan() {
   sio_log "asan: build-asan/ (clang++-14, -fsanitize=address,undefined; core + server)"
-  sio_cmake_build build-asan -- "${SIO_CLANG_OPTS[@]}" -DSIO_BUILD_NATIVE=OFF \
+  sio_cmake_build build-asan -- "${SIO_CLANG_OPTS[@]}" -DSIO_BUILD_NATIVE=OFF -DSIO_BUILD_SERVER=ON \
     -DSIO_SANITIZE=address,undefined
   sio_ctest_quiet asan build-asan
 }
@@ -61,7 +61,8 @@ stage_asan() {
 # emit from any thread, close/destroy from callbacks.
 stage_tsan() {
   sio_log "tsan: build-tsan/ (clang++-14, -fsanitize=thread; native client)"
-  sio_cmake_build build-tsan -- "${SIO_CLANG_OPTS[@]}" -DSIO_BUILD_SERVER=OFF -DSIO_SANITIZE=thread
+  sio_cmake_build build-tsan -- "${SIO_CLANG_OPTS[@]}" -DSIO_BUILD_NATIVE=ON -DSIO_BUILD_SERVER=OFF \
+    -DSIO_SANITIZE=thread
   sio_ctest_quiet tsan build-tsan/tests/native
 }
 

@@ -121,7 +121,8 @@ int main(int argc, char** argv) {
     }
     auto root = server->sockets();
 
-    server->on_connection([root](Socket& socket) {
+    // The root namespace keeps this handler: hold it weakly, or the two keep each other alive.
+    server->on_connection([weak_root = std::weak_ptr(root)](Socket& socket) {
       socket.join("Chat");
       auto weak = std::weak_ptr<Socket>(socket.shared_from_this());
       socket.on("/subscription", [weak](const json& args, const AckFn& ack) {
@@ -147,7 +148,9 @@ int main(int argc, char** argv) {
         }
         if (ack) ack(json::array({reply}));
       });
-      socket.on("/chat", [root](const json& args, const AckFn&) {
+      socket.on("/chat", [weak_root](const json& args, const AckFn&) {
+        const auto root = weak_root.lock();
+        if (!root) return;
         const json msg = args.empty() ? json() : args[0];
         if (!msg.is_object() || !msg.value("name", json()).is_string() || !msg.value("text", json()).is_string()) {
           sio::apps::log(kApp, "ignoring a /chat message without string name and text");
