@@ -101,7 +101,7 @@ stage_fuzz() {
 # The main build's tests: last, and nothing after it.
 stage_ctest_main() {
   sio_log "ctest: build/"
-  exec ctest --test-dir build --output-on-failure --no-tests=error -j2 --timeout 600
+  exec ctest --test-dir build --output-on-failure --no-tests=error --no-label-summary -j2 --timeout 600
 }
 
 SIO_STAGES=(deps build wasm asan tsan fuzz)
