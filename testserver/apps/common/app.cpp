@@ -8,6 +8,8 @@
 
 #include <boost/asio/signal_set.hpp>
 
+#include "sio/server/static_files.hpp"
+
 namespace sio::apps {
 
 json read_json_file(const std::string& path) {
@@ -193,6 +195,15 @@ server::HttpResponse json_response(unsigned status, const json& body) {
   r.headers.push_back({"Content-Type", "application/json"});
   r.body = body.dump();
   return r;
+}
+
+void serve_static_files_after(server::Server& server, const std::string& dir) {
+  auto first = std::move(server.engine().on_http_request);
+  auto files = server::make_static_handler(dir);
+  server.engine().on_http_request = [first, files](const server::HttpRequest& req,
+                                                   server::HttpResponder respond) {
+    return (first && first(req, respond)) || files(req, respond);
+  };
 }
 
 void log(std::string_view app, std::string_view message) {

@@ -56,6 +56,10 @@ std::string bearer_token(const std::map<std::string, std::string>& headers);
 // An HTTP response with a JSON body.
 server::HttpResponse json_response(unsigned status, const json& body);
 
+// Serves the files of `dir` (an existing directory: the web demo's pages) for HTTP requests that
+// the handler already installed on the server's engine, if any, does not take.
+void serve_static_files_after(server::Server& server, const std::string& dir);
+
 // Prints "[app] message" on stderr.
 void log(std::string_view app, std::string_view message);
 

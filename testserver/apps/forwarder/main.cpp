@@ -28,7 +28,6 @@
 #include "../common/bcrypt.hpp"
 #include "admin_ui.hpp"
 #include "sio/server/server.hpp"
-#include "sio/server/static_files.hpp"
 
 #ifndef SIO_DEFAULT_CLIENT_BUNDLE
 #define SIO_DEFAULT_CLIENT_BUNDLE ""
@@ -214,12 +213,7 @@ int main(int argc, char** argv) {
     // --static DIR: the web demo's files (web-demo/), after any other HTTP handler.
     if (const auto static_dir = args.get("static")) {
       if (!std::filesystem::is_directory(*static_dir)) throw ConfigError("--static " + *static_dir + ": not a directory");
-      auto other = std::move(server->engine().on_http_request);
-      auto files = sio::server::make_static_handler(*static_dir);
-      server->engine().on_http_request = [other, files](const sio::server::HttpRequest& req,
-                                                        sio::server::HttpResponder respond) {
-        return (other && other(req, respond)) || files(req, respond);
-      };
+      sio::apps::serve_static_files_after(*server, *static_dir);
     }
 
     sio::apps::run_until_signal(*io, *server, host, kApp);

@@ -23,7 +23,6 @@
 
 #include "../common/app.hpp"
 #include "sio/server/server.hpp"
-#include "sio/server/static_files.hpp"
 
 namespace {
 
@@ -199,14 +198,7 @@ int main(int argc, char** argv) {
       respond(sio::apps::json_response(200, {{"event", route.event}, {"rooms", rooms}}));
       return true;
     };
-    if (!static_dir.empty()) {  // the web demo's files, after the API
-      auto api = std::move(server->engine().on_http_request);
-      auto files = sio::server::make_static_handler(static_dir);
-      server->engine().on_http_request = [api, files](const sio::server::HttpRequest& req,
-                                                      sio::server::HttpResponder respond) {
-        return api(req, respond) || files(req, respond);
-      };
-    }
+    if (!static_dir.empty()) sio::apps::serve_static_files_after(*server, static_dir);  // after the API
 
     sio::apps::run_until_signal(*io, *server, host, kApp);
   } catch (const ConfigError& e) {
