@@ -41,6 +41,8 @@
 
 #include "sio/server/server.hpp"
 
+#include "node_runner.hpp"
+
 using namespace std::chrono_literals;
 using sio::json;
 using sio::server::AckFn;
@@ -284,63 +286,8 @@ std::string poll_target(const std::string& sid) { return kEio + "polling&sid=" +
 
 // ---- node runner -----------------------------------------------------------------------------
 
-struct NodeResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-NodeResult run_node(const std::string& script, std::vector<std::string> args, std::chrono::seconds limit = 90s) {
-  NodeResult result;
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return result;
-  const std::string tests_dir = SIO_TESTS_DIR;
-  const std::string node_path = "NODE_PATH=" + tests_dir + "/node_modules";
-  const std::string script_path = tests_dir + "/server/" + script;
-  std::vector<const char*> argv = {SIO_NODE, script_path.c_str()};
-  for (auto& a : args) argv.push_back(a.c_str());
-  argv.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    dup2(fds[1], 2);
-    const char* envp[] = {node_path.c_str(), "PATH=/usr/bin:/bin", nullptr};
-    execve(SIO_NODE, const_cast<char* const*>(argv.data()), const_cast<char* const*>(envp));
-    _exit(127);
-  }
-  close(fds[1]);
-  if (pid < 0) {
-    close(fds[0]);
-    return result;
-  }
-  const auto deadline = Clock::now() + limit;
-  char buf[4096];
-  bool killed = false;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) {
-      kill(pid, SIGKILL);
-      killed = true;
-      break;
-    }
-    pollfd p{fds[0], POLLIN, 0};
-    const int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) continue;
-    const auto n = read(fds[0], buf, sizeof buf);
-    if (n <= 0) break;
-    result.output.append(buf, static_cast<std::size_t>(n));
-  }
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (killed) {
-    result.output += "\n[killed after timeout]\n";
-    result.exit_code = -2;
-  } else if (WIFEXITED(status)) {
-    result.exit_code = WEXITSTATUS(status);
-  }
-  return result;
-}
+using sio_test::NodeResult;
+using sio_test::run_node;
 
 std::size_t open_fd_count() {
   std::size_t n = 0;

@@ -28,6 +28,8 @@
 #include "sio/server/demo.hpp"
 #include "sio/server/server.hpp"
 
+#include "node_runner.hpp"
+
 using namespace std::chrono_literals;
 using sio::json;
 using sio::server::AckFn;
@@ -35,66 +37,12 @@ using sio::server::Socket;
 
 namespace {
 
-struct NodeResult {
-  int exit_code = -1;
-  std::string output;
-};
+using sio_test::NodeResult;
 
-// Runs `node <script> --port <port> --mode <mode>`, capturing stdout+stderr; killed after limit.
+// Runs `node interop/<script> --port <port> --mode <mode>`.
 NodeResult run_node(const std::string& script, std::uint16_t port, const std::string& mode,
                     std::chrono::seconds limit = 90s) {
-  NodeResult result;
-  int fds[2];
-  if (pipe(fds) != 0) return result;
-  const std::string tests_dir = SIO_TESTS_DIR;
-  const std::string node_path = "NODE_PATH=" + tests_dir + "/node_modules";
-  const std::string script_path = tests_dir + "/server/interop/" + script;
-  const std::string port_s = std::to_string(port);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    dup2(fds[1], 2);
-    close(fds[0]);
-    close(fds[1]);
-    if (chdir((tests_dir + "/server/interop").c_str()) != 0) _exit(126);
-    const char* argv[] = {SIO_NODE, script_path.c_str(), "--port", port_s.c_str(), "--mode", mode.c_str(), nullptr};
-    const char* envp[] = {node_path.c_str(), "PATH=/usr/bin:/bin", nullptr};
-    execve(SIO_NODE, const_cast<char* const*>(argv), const_cast<char* const*>(envp));
-    _exit(127);
-  }
-  close(fds[1]);
-  if (pid < 0) {
-    close(fds[0]);
-    return result;
-  }
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  char buf[4096];
-  bool killed = false;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      kill(pid, SIGKILL);
-      killed = true;
-      break;
-    }
-    pollfd p{fds[0], POLLIN, 0};
-    const int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) continue;
-    const auto n = read(fds[0], buf, sizeof buf);
-    if (n <= 0) break;
-    result.output.append(buf, static_cast<std::size_t>(n));
-  }
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (killed) {
-    result.output += "\n[killed after timeout]\n";
-    result.exit_code = -2;
-  } else if (WIFEXITED(status)) {
-    result.exit_code = WEXITSTATUS(status);
-  }
-  return result;
+  return sio_test::run_node("interop/" + script, {"--port", std::to_string(port), "--mode", mode}, limit);
 }
 
 class InteropTest : public ::testing::Test {
