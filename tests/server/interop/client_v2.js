@@ -2,23 +2,11 @@
 // v4 on Engine.IO v3). Usage: node client_v2.js --port <port> --mode polling|websocket|upgrade
 "use strict";
 const io = require("socket.io-client-v2");
-const { assert, parseArgs, transportsFor, once, ask, waitFor, check, finish, watchdog } = require("./common");
+const { assert, parseArgs, connectors, once, ask, waitFor, check, finish, watchdog } = require("./common");
 
 const { port, mode } = parseArgs();
-const base = `http://127.0.0.1:${port}`;
-const sockets = [];
+const { connect, connected, closeAll } = connectors(io, `http://127.0.0.1:${port}`, mode);
 watchdog();
-
-function connect(nsp = "/", extra = {}) {
-  const s = io(base + nsp, { transports: transportsFor(mode), forceNew: true, reconnection: false, ...extra });
-  sockets.push(s);
-  return s;
-}
-async function connected(nsp = "/", extra = {}) {
-  const s = connect(nsp, extra);
-  await once(s, "connect");
-  return s;
-}
 
 (async () => {
   let main;
@@ -116,6 +104,6 @@ async function connected(nsp = "/", extra = {}) {
     observer.close();
   });
 
-  sockets.forEach((s) => s.close());
+  closeAll();
   finish();
 })();

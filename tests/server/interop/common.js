@@ -78,4 +78,23 @@ function watchdog(ms = 60000) {
   }, ms).unref();
 }
 
-module.exports = { assert, parseArgs, transportsFor, once, ask, waitFor, check, finish, watchdog };
+// connect(nsp, extra) / connected(nsp, extra) for a client library's io(): a new Manager per
+// socket, the mode's transports, no reconnection; connected() waits for "connect"; closeAll()
+// closes every socket made.
+function connectors(io, base, mode) {
+  const sockets = [];
+  const connect = (nsp = "/", extra = {}) => {
+    const s = io(base + nsp, { transports: transportsFor(mode), forceNew: true, reconnection: false, ...extra });
+    sockets.push(s);
+    return s;
+  };
+  const connected = async (nsp = "/", extra = {}) => {
+    const s = connect(nsp, extra);
+    await once(s, "connect");
+    return s;
+  };
+  const closeAll = () => sockets.forEach((s) => s.close());
+  return { connect, connected, closeAll };
+}
+
+module.exports = { assert, parseArgs, transportsFor, once, ask, waitFor, check, finish, watchdog, connectors };
