@@ -25,6 +25,7 @@
 // Output: lines "RESULT key=value ..." on stdout (parsed by run.sh); progress on stderr.
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -229,6 +230,7 @@ class Bench {
   void fanout_join();
   void fanout_round();
   void fanout_check_done();
+  void end_round(const char* what, std::function<void()> next_round, const std::string& extra);
   void echo_start();
   void echo_schedule(Conn& c, Clock::duration delay);
   void echo_fire(Conn& c);
@@ -542,26 +544,32 @@ void Bench::count_msg(Conn& c) {
 
 void Bench::fanout_check_done() {
   if (!fanout_acked_ || delivered_ < cfg_.count * conns_.size()) return;
-  const auto now = Clock::now();
-  const double secs = seconds_between(t_start_, now);
+  // next round once everything settled (the controller's ack is already in)
+  end_round("round", [this] { fanout_round(); }, " slow_path_msgs=" + std::to_string(slow_msgs_));
+}
+
+// One fan-out round is complete: records its rate and CPU, then starts the next round or reports
+// the median of the rounds and finishes.
+void Bench::end_round(const char* what, std::function<void()> next_round, const std::string& extra) {
+  const double secs = seconds_between(t_start_, Clock::now());
   rates_.push_back(static_cast<double>(delivered_) / secs);
   server_cpu_ += cpu_seconds(cfg_.pid) - cpu_base_;
   self_cpu_ += self_cpu_seconds() - self_cpu_base_;
-  std::cerr << "loadgen: round " << round_ << ": " << delivered_ << " messages in " << secs << " s" << std::endl;
+  std::cerr << "loadgen: " << what << " " << round_ << ": " << delivered_ << " messages in " << secs << " s"
+            << std::endl;
   if (++round_ < cfg_.rounds) {
-    // next round once everything settled (the controller's ack is already in)
-    asio::post(io_, [this] { fanout_round(); });
+    asio::post(io_, std::move(next_round));
     return;
   }
   auto sorted = rates_;
   std::sort(sorted.begin(), sorted.end());
+  const double total = static_cast<double>(cfg_.count * conns_.size() * cfg_.rounds);
   std::ostringstream line;
   line << "conns=" << conns_.size() << " count=" << cfg_.count << " payload=" << cfg_.payload
        << " rounds=" << cfg_.rounds << " msgs_per_sec=" << sorted[sorted.size() / 2]
        << " best_msgs_per_sec=" << sorted.back()
-       << " server_cpu_s_per_M=" << server_cpu_ * 1e6 / static_cast<double>(cfg_.count * conns_.size() * cfg_.rounds)
-       << " loadgen_cpu_s_per_M=" << self_cpu_ * 1e6 / static_cast<double>(cfg_.count * conns_.size() * cfg_.rounds)
-       << " slow_path_msgs=" << slow_msgs_;
+       << " server_cpu_s_per_M=" << server_cpu_ * 1e6 / total
+       << " loadgen_cpu_s_per_M=" << self_cpu_ * 1e6 / total << extra;
   result(line.str());
   finish();
 }
@@ -694,25 +702,7 @@ void Bench::on_raw(Conn& c, std::string_view frame) {
   if (frame != msg_frame_) fail("conn " + std::to_string(c.index()) + ": unexpected raw frame '" + std::string(frame) + "'");
   if (++c.received > cfg_.count) fail("conn " + std::to_string(c.index()) + ": too many frames");
   if (++delivered_ < cfg_.count * conns_.size()) return;
-  const double secs = seconds_between(t_start_, Clock::now());
-  rates_.push_back(static_cast<double>(delivered_) / secs);
-  server_cpu_ += cpu_seconds(cfg_.pid) - cpu_base_;
-  self_cpu_ += self_cpu_seconds() - self_cpu_base_;
-  std::cerr << "loadgen: raw round " << round_ << ": " << delivered_ << " frames in " << secs << " s" << std::endl;
-  if (++round_ < cfg_.rounds) {
-    asio::post(io_, [this] { raw_round(); });
-    return;
-  }
-  auto sorted = rates_;
-  std::sort(sorted.begin(), sorted.end());
-  std::ostringstream line;
-  line << "conns=" << conns_.size() << " count=" << cfg_.count << " payload=" << cfg_.payload
-       << " rounds=" << cfg_.rounds << " msgs_per_sec=" << sorted[sorted.size() / 2]
-       << " best_msgs_per_sec=" << sorted.back()
-       << " server_cpu_s_per_M=" << server_cpu_ * 1e6 / static_cast<double>(cfg_.count * conns_.size() * cfg_.rounds)
-       << " loadgen_cpu_s_per_M=" << self_cpu_ * 1e6 / static_cast<double>(cfg_.count * conns_.size() * cfg_.rounds);
-  result(line.str());
-  finish();
+  end_round("raw round", [this] { raw_round(); }, "");
 }
 
 // ---- command line ----------------------------------------------------------------------------
