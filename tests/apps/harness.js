@@ -5,6 +5,8 @@ const { spawn } = require("child_process");
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
+// once(emitter, event, ms) and waitFor(pred, what, ms): the server interop scripts' helpers.
+const { once, waitFor } = require("../server/interop/common");
 
 function serverArg() {
   const i = process.argv.indexOf("--server");
@@ -67,25 +69,6 @@ function runFailing(exe, args, ms = 15000) {
 function stopAll() {
   for (const p of started) {
     if (p.exitCode === null && p.signalCode === null) p.kill("SIGTERM");
-  }
-}
-
-// Resolves with the event's arguments (array) or rejects after ms.
-function once(emitter, event, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timeout waiting for "${event}"`)), ms);
-    emitter.once(event, (...args) => {
-      clearTimeout(timer);
-      resolve(args);
-    });
-  });
-}
-
-async function waitFor(pred, what, ms = 5000) {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timeout waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
