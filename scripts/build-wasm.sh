@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# scripts/build-wasm.sh [out-dir] - builds the WebAssembly client with Debian's emcc (3.1.6):
-# <out-dir>/wasm/socket.io.js (wasm embedded) and socket.io.js.gz, copied to <out-dir>/socket.io.js(.gz).
+# scripts/build-wasm.sh [out-dir] - builds the client for the browser with Debian's emcc (3.1.6):
+# the JS bundle <out-dir>/wasm/socket.io.js (wasm embedded) and socket.io.js.gz, copied to
+# <out-dir>/socket.io.js(.gz); and the C++ example examples/chat in <out-dir>/chat/.
 # Default out-dir: <repo>/build-wasm. Idempotent: re-running only rebuilds what changed.
 set -euo pipefail
 
@@ -22,6 +23,12 @@ if [[ ! -f "${out}/build.ninja" ]]; then
     -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
 fi
 cmake --build "${out}" --target sio_wasm_client -j "${SIO_JOBS}"
+# The C++ example examples/chat as a user's project would build it for the browser (its own
+# CMakeLists.txt under emcmake, default em++ flags): <out-dir>/chat/index.html + chat.js.
+if [[ ! -f "${out}/chat/build.ninja" ]]; then
+  emcmake cmake -S "${SIO_ROOT}/examples/chat" -B "${out}/chat" -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel >/dev/null
+fi
+cmake --build "${out}/chat" --target chat -j "${SIO_JOBS}"
 cp -f "${out}/wasm/socket.io.js" "${out}/socket.io.js"
 cp -f "${out}/wasm/socket.io.js.gz" "${out}/socket.io.js.gz"
 echo "wasm client: ${out}/socket.io.js ($(wc -c <"${out}/socket.io.js") bytes," \

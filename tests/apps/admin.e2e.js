@@ -7,6 +7,7 @@
 const { io } = require("socket.io-client");
 const { NodeXHR, NodeWebSocket } = require("engine.io-client");
 const bcrypt = require("bcryptjs");
+const WebSocket = require("ws");
 const fs = require("fs");
 const path = require("path");
 const h = require("./harness");
@@ -274,6 +275,59 @@ async function main() {
     assert(!config.supportedFeatures.includes("ALL_EVENTS") && config.supportedFeatures.includes("AGGREGATED_EVENTS"),
            JSON.stringify(config));
     for (const ev of ["all_sockets", "socket_connected", "room_joined"]) assert(!find(p, ev), `${ev} in production mode`);
+  });
+
+  // 20,000 namespaces once made every 2 s stats tick walk them all (the server froze 0.2-0.3 s per
+  // tick). The tick lists at most ADMIN_STATS_NAMESPACES (default 1000), the first ones created.
+  await h.check("server-stats-bounded-by-namespace-cap", async () => {
+    const capped = await h.startApp(exe, ["--dir", h.tempDir(files("ADMIN_STATS_NAMESPACES=20\n"))]);
+    const ws = new WebSocket(`ws://127.0.0.1:${capped.port}/socket.io/?EIO=4&transport=websocket`);
+    let refused = 0;
+    ws.on("message", (m) => {
+      if (m.toString().startsWith("44/do-many-")) refused++;
+    });
+    await h.once(ws, "open");
+    for (let i = 0; i < 200; i++) ws.send(`40/do-many-${i},{"username":"nobody","password":"x"}`);
+    await h.waitFor(() => refused === 200, "200 CONNECT_ERRORs", 60000);
+    const p = io(`http://127.0.0.1:${capped.port}/admin`, { forceNew: true, reconnection: false,
+                                                            auth: { username: "admin", password: "admin-secret" } });
+    opened.push(p);
+    p.seen = h.record(p);
+    await h.waitFor(() => find(p, "server_stats"), "server_stats", 8000);
+    const [stats] = find(p, "server_stats").args;
+    const names = stats.namespaces.map((n) => n.name);
+    assert(names.length === 20, `${names.length} namespaces listed`);
+    assert(names[0] === "/" && names.includes("/sharedsocket") && names.includes("/admin"), JSON.stringify(names));
+    assert(names.includes("/do-many-0") && !names.includes("/do-many-199"), JSON.stringify(names));
+    await h.waitFor(() => /server_stats lists the first 20/.test(capped.log()), "the cap logged", 8000);
+    ws.close();
+    p.close();
+  });
+
+  // With cleanupEmptyChildNamespaces the namespaces clients made go away again, and so do their
+  // entries in the admin's list (dropped as the tick meets them).
+  await h.check("server-stats-drops-removed-namespaces", async () => {
+    const dir = h.tempDir(files("ADMIN_STATS_NAMESPACES=20\n"));
+    fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify({ cleanupEmptyChildNamespaces: true }));
+    const cleaned = await h.startApp(exe, ["--dir", dir]);
+    const ws = new WebSocket(`ws://127.0.0.1:${cleaned.port}/socket.io/?EIO=4&transport=websocket`);
+    let refused = 0;
+    ws.on("message", (m) => {
+      if (m.toString().startsWith("44/do-gone-")) refused++;
+    });
+    await h.once(ws, "open");
+    for (let i = 0; i < 200; i++) ws.send(`40/do-gone-${i},{"username":"nobody","password":"x"}`);
+    await h.waitFor(() => refused === 200, "200 CONNECT_ERRORs", 60000);
+    const p = io(`http://127.0.0.1:${cleaned.port}/admin`, { forceNew: true, reconnection: false,
+                                                             auth: { username: "admin", password: "admin-secret" } });
+    opened.push(p);
+    p.seen = h.record(p);
+    await h.waitFor(() => find(p, "server_stats"), "server_stats", 8000);
+    const names = find(p, "server_stats").args[0].namespaces.map((n) => n.name);
+    assert(!names.some((n) => n.startsWith("/do-gone-")), JSON.stringify(names));
+    assert(names.includes("/") && names.includes("/admin") && names.includes("/sharedsocket"), JSON.stringify(names));
+    ws.close();
+    p.close();
   });
 
   await h.check("bad-admin-password-config", async () => {

@@ -4,6 +4,7 @@
 "use strict";
 const { io } = require("socket.io-client");
 const bcrypt = require("bcryptjs");
+const WebSocket = require("ws");
 const fs = require("fs");
 const path = require("path");
 const h = require("./harness");
@@ -55,6 +56,84 @@ async function main() {
     if (body !== fs.readFileSync(BUNDLE, "utf8")) throw new Error("not the socket.io-client bundle");
   });
 
+  await h.check("missing-assets-said-at-start", async () => {
+    // A copy of the executable without sio-apps-assets/ beside it: no source-tree paths to fall
+    // back on; it says what is missing (and refuses the admin UI it cannot serve).
+    const bin = h.tempDir({});
+    fs.copyFileSync(exe, path.join(bin, "sio-forwarder"));
+    fs.chmodSync(path.join(bin, "sio-forwarder"), 0o755);
+    const d = h.tempDir({ "config.json": {}, "credentials.json": [], ".env": "PORT=0\n" });
+    try {
+      const plain = await h.startApp(path.join(bin, "sio-forwarder"), ["--dir", d]);
+      const res = await fetch(`http://127.0.0.1:${plain.port}/socket.io.js`);
+      plain.proc.kill("SIGTERM");
+      if (res.status !== 404) throw new Error(`bundle ${res.status}`);
+      if (!plain.log().includes(`no client bundle at ${path.join(bin, "sio-apps-assets/socket.io-client/socket.io.js")}`)) {
+        throw new Error(`log: ${plain.log()}`);
+      }
+      fs.writeFileSync(path.join(d, ".env"), "PORT=0\nUSERNAME=admin\nPASSWORD=" + bcrypt.hashSync("x", 4) + "\n");
+      const r = await h.runFailing(path.join(bin, "sio-forwarder"), ["--dir", d]);
+      if (r.code !== 2 || !r.output.includes(path.join(bin, "sio-apps-assets/admin-ui"))) throw new Error(`${r.code} ${r.output}`);
+    } finally {
+      fs.rmSync(bin, { recursive: true });
+      fs.rmSync(d, { recursive: true });
+    }
+  });
+
+  await h.check("client-files-as-node-serves-them", async () => {
+    // Every client file Node's socket.io 4.8 serves under its path, against Node's own server:
+    // status, Content-Type and Content-Encoding for several Accept-Encoding headers, our bodies
+    // decompressing to the files beside our bundle, and 304 for the ETag.
+    const http = require("http");
+    const zlib = require("zlib");
+    const { Server } = require("socket.io");
+    const nodeHttp = http.createServer();
+    const nodeIo = new Server(nodeHttp, { path: "/fwd" });
+    await new Promise((resolve) => nodeHttp.listen(0, "127.0.0.1", resolve));
+    const get = (port, urlPath, headers = {}) =>
+      new Promise((resolve, reject) => {
+        http.get({ host: "127.0.0.1", port, path: urlPath, headers, agent: false }, (res) => {
+          const chunks = [];
+          res.on("data", (c) => chunks.push(c));
+          res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+        }).on("error", reject);
+      });
+    const decode = (r) => {
+      const enc = r.headers["content-encoding"];
+      if (enc === "br") return zlib.brotliDecompressSync(r.body);
+      if (enc === "gzip") return zlib.gunzipSync(r.body);
+      if (enc === "deflate") return zlib.inflateSync(r.body);
+      return r.body;
+    };
+    try {
+      const names = ["socket.io.js", "socket.io.js.map", "socket.io.min.js", "socket.io.min.js.map", "socket.io.esm.min.js",
+        "socket.io.esm.min.js.map", "socket.io.msgpack.min.js", "socket.io.msgpack.min.js.map"];
+      const encodings = ["gzip, deflate, br", "br", "deflate", "", "gzip;q=0.5, deflate", "br;q=0, *"];
+      for (const name of names) {
+        for (const ae of encodings) {
+          const headers = ae ? { "Accept-Encoding": ae } : {};
+          const [ours, node] = await Promise.all([get(app.port, `/fwd/${name}`, headers), get(nodeHttp.address().port, `/fwd/${name}`, headers)]);
+          for (const key of ["content-type", "content-encoding", "cache-control"]) {
+            if (ours.status !== node.status || ours.headers[key] !== node.headers[key]) {
+              throw new Error(`${name} [${ae}]: ${ours.status} ${key}=${ours.headers[key]}; Node ${node.status} ${node.headers[key]}`);
+            }
+          }
+          const want = fs.readFileSync(path.join(path.dirname(BUNDLE), name));
+          if (!decode(ours).equals(want)) throw new Error(`${name} [${ae}]: not the file`);
+        }
+        const first = await get(app.port, `/fwd/${name}`);
+        const again = await get(app.port, `/fwd/${name}`, { "If-None-Match": first.headers.etag });
+        if (again.status !== 304 || again.body.length) throw new Error(`${name}: ${again.status} for its ETag`);
+      }
+      for (const other of ["/fwd/socket.io.esm.js", "/fwd/socket.io.min.js.gz"]) {
+        const [ours, node] = await Promise.all([get(app.port, other), get(nodeHttp.address().port, other)]);
+        if (ours.status !== node.status) throw new Error(`${other}: ${ours.status}, Node ${node.status}`);
+      }
+    } finally {
+      nodeIo.close();
+    }
+  });
+
   await h.check("cors", async () => {
     const res = await fetch(`${url}/fwd/?EIO=4&transport=polling`, { headers: { Origin: "http://example.test" } });
     if (res.headers.get("access-control-allow-origin") !== "http://example.test") {
@@ -95,6 +174,40 @@ async function main() {
     }
     plain.disconnect();
     hashed.disconnect();
+  });
+
+  await h.check("password-over-72-bytes-refused-unchecked", async () => {
+    const s = connect("/do-long", { auth: auth(null, "hashed", "p".repeat(50000)) });
+    const [err] = await h.once(s, "connect_error");
+    if (err.message !== "UNAUTHORIZED") throw new Error(`got ${err.message}`);
+    await h.waitFor(() => /password longer than 72 bytes/.test(app.log()), "the refusal logged");
+    s.close();
+  });
+
+  // 150 wrong CONNECTs in one go on one connection once queued 150 bcrypt checks on one thread
+  // (every other login waited behind them). Now one connection has at most 4 checks pending; the
+  // others are refused at once, and a login on another connection goes through meanwhile.
+  await h.check("connect-flood-bounded-per-connection", async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${app.port}/fwd/?EIO=4&transport=websocket`);
+    const replies = [];
+    ws.on("message", (m) => {
+      const text = m.toString();
+      if (text.startsWith("44/do-flood-")) replies.push(JSON.parse(text.slice(text.indexOf(",") + 1)));
+    });
+    await h.once(ws, "open");
+    const packets = [];
+    for (let i = 0; i < 150; i++) {
+      packets.push(`40/do-flood-${i},${JSON.stringify({ username: "hashed", password: `wrong-${i}` })}`);
+    }
+    for (const p of packets) ws.send(p);
+    const other = connect("/do-meanwhile", { auth: auth(null, "hashed", "hashed-secret") });
+    await h.once(other, "connect", 30000);
+    await h.waitFor(() => replies.length === 150, "150 CONNECT_ERRORs", 60000);
+    const busy = replies.filter((r) => r.data && r.data.reason === "too many password checks pending").length;
+    if (replies.some((r) => r.message !== "UNAUTHORIZED")) throw new Error(JSON.stringify(replies[0]));
+    if (busy < 100) throw new Error(`only ${busy} of 150 refused unchecked`);
+    ws.close();
+    other.close();
   });
 
   await h.check("do-rebroadcast-and-binary", async () => {
@@ -186,6 +299,51 @@ async function main() {
     if (r2.code !== 2 || !/path/.test(r2.output)) throw new Error(`exit ${r2.code}: ${r2.output}`);
     fs.rmSync(bad, { recursive: true });
     fs.rmSync(bad2, { recursive: true });
+  });
+
+  await h.check("examples-start-with-the-logins-the-docs-give", async () => {
+    // A new user copies the three example files and logs in with the passwords written in the
+    // example .env and docs/deployments.md ("Example logins").
+    const src = path.join(__dirname, "../../testserver/apps/forwarder");
+    const read = (f) => fs.readFileSync(path.join(src, f), "utf8");
+    const docs = fs.readFileSync(path.join(__dirname, "../../docs/deployments.md"), "utf8");
+    const logins = [["/do-example", "demo", "demo-password"], ["/do-example", "hashed", "hashed-password"],
+      ["/admin", "admin", "admin-password"]];
+    for (const [, user, password] of logins) {
+      if (!docs.includes(`\`${user}\` | \`${password}\``)) throw new Error(`docs lack ${user}'s password`);
+    }
+    if (!/admin-password/.test(read("env.example"))) throw new Error("env.example does not say the admin password");
+    const ex = h.tempDir({ "config.json": read("config.example.json"), "credentials.json": read("credentials.example.json"),
+      ".env": read("env.example") });
+    const exApp = await h.startApp(exe, ["--dir", ex], { env: { PORT: "0" } });
+    try {
+      for (const [nsp, username, password] of logins) {
+        const s = io(`http://127.0.0.1:${exApp.port}${nsp}`, { forceNew: true, reconnection: false, auth: { username, password } });
+        opened.push(s);
+        let timer;
+        const outcome = await new Promise((resolve) => {
+          timer = setTimeout(() => resolve("no answer"), 30000);
+          s.once("connect", () => resolve("connect"));
+          s.once("connect_error", (e) => resolve(`refused: ${e.message}`));
+        });
+        clearTimeout(timer);
+        if (outcome !== "connect") throw new Error(`${username} on ${nsp}: ${outcome}`);
+        s.close();
+      }
+      // The default bundle and admin UI are the assets installed beside the executable.
+      const bundle = await fetch(`http://127.0.0.1:${exApp.port}/socket.io/socket.io.js`);
+      if (bundle.status !== 200 || (await bundle.text()) !== fs.readFileSync(BUNDLE, "utf8")) throw new Error("default bundle");
+      const ui = await fetch(`http://127.0.0.1:${exApp.port}/admin/`);
+      if (ui.status !== 200) throw new Error(`admin UI ${ui.status}`);
+    } finally {
+      exApp.proc.kill("SIGTERM");
+      fs.rmSync(ex, { recursive: true });
+    }
+    // The examples of the three apps listen on three different ports.
+    const fwdPort = /^PORT=(\d+)$/m.exec(read("env.example"))[1];
+    const jm = JSON.parse(fs.readFileSync(path.join(src, "../jobmanager/jobmanager.example.json"), "utf8")).port;
+    const co = JSON.parse(fs.readFileSync(path.join(src, "../coordinator/coordinator.example.json"), "utf8")).port;
+    if (new Set([Number(fwdPort), jm, co]).size !== 3) throw new Error(`ports ${fwdPort} ${jm} ${co}`);
   });
 
   for (const s of opened) s.close();

@@ -92,6 +92,30 @@ async function main() {
     }
   });
 
+  await h.check("chat-acked-as-flamenco", async () => {
+    // Flamenco's /chat handler returns "message sent successfully." (socket.io-client 2.5 ack).
+    const reply = await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error("no ack for /chat")), 10000);
+      b.emit("/chat", { name: "bea", text: "acked?" }, (r) => {
+        clearTimeout(t);
+        resolve(r);
+      });
+    });
+    if (reply !== "message sent successfully.") throw new Error(`ack ${JSON.stringify(reply)}`);
+  });
+
+  await h.check("every-client-in-jobs-and-chat-from-connect", async () => {
+    // The seed text: "by default every client joins the job updates and chat rooms".
+    const c = await connectV2();
+    if ((await post("job", { id: U2, status: "fresh" })).status !== 200) throw new Error("post");
+    await settle([c, a, b]);
+    const got = names(c);
+    if (JSON.stringify(got) !== JSON.stringify([`/jobs:{"id":"${U2}","status":"fresh"}`])) throw new Error(JSON.stringify(got));
+    c.close();
+    a.seen.length = 0;
+    b.seen.length = 0;
+  });
+
   await h.check("subscription-acks", async () => {
     const expect = async (req, pattern) => {
       const reply = await sub(a, req);
@@ -137,6 +161,7 @@ async function main() {
       `/tasklog:{"log":"line","task_id":"${T1}"}`,
     ];
     const wantB = [
+      `/jobs:{"id":"${U1}","status":"active"}`,  // in Jobs since its connect
       `/task:{"id":"${T1}","job_id":"${U2}","status":"queued"}`,
       `/last-rendered:{"job_id":"${U2}","thumbnail":"x.jpg"}`,
       `/workers:{"id":"w1","status":"awake"}`,
@@ -165,6 +190,35 @@ async function main() {
     if ((await post("task", { job_id: "nope" })).status !== 400) throw new Error("bad uuid");
     const res = await fetch(`${url}/api/updates/job`);
     if (res.status !== 405) throw new Error(`GET ${res.status}`);
+  });
+
+  // 15,000 levels once crashed the app (stack overflow copying the parsed body); without
+  // api_token (optional) one anonymous request did it.
+  const deep = `{"id":${"[".repeat(15000)}${"]".repeat(15000)}}`;
+  const deepRefused = async (base, token) => {
+    const res = await fetch(`${base}/api/updates/job`, {
+      method: "POST",
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+      body: deep,
+    });
+    const body = await res.json();
+    if (res.status !== 400 || !/deeper/.test(body.error)) throw new Error(`${res.status} ${JSON.stringify(body)}`);
+  };
+
+  await h.check("deep-json-body-refused-and-alive", async () => {
+    await deepRefused(url, "tok");
+    if (app.proc.exitCode !== null || app.proc.signalCode !== null) throw new Error("the app died");
+    if ((await post("job", { id: U1 })).status !== 200) throw new Error("not serving after");
+  });
+
+  await h.check("deep-json-body-without-api-token", async () => {
+    const open = h.tempDir({ "jobmanager.json": { host: "127.0.0.1", port: 0 } });
+    const anon = await h.startApp(exe, ["--config", path.join(open, "jobmanager.json")]);
+    const base = `http://127.0.0.1:${anon.port}`;
+    await deepRefused(base, null);
+    const res = await fetch(`${base}/api/updates/job`, { method: "POST", body: JSON.stringify({ id: U1 }) });
+    if (res.status !== 200) throw new Error(`not serving after: ${res.status}`);
+    fs.rmSync(open, { recursive: true });
   });
 
   await h.check("bad-chat-is-ignored", async () => {

@@ -420,7 +420,7 @@ async function coordinator() {
     });
     await waitText(a, "#feed", "algorithm_status_change");
     const feed = await text(a, "#feed");
-    assert(/"node_id":"1"/.test(feed) && /"collaboration_id":1/.test(feed) && !/"node_id":99/.test(feed),
+    assert(/"node_id":1[,}]/.test(feed) && /"collaboration_id":1/.test(feed) && !/"node_id":99/.test(feed),
       `feed: ${feed}`);
     await lacks(a, "#feed", "c2-only");
   });

@@ -20,7 +20,7 @@ const bundle = arg("--bundle");
 const staticDir = arg("--static");
 
 const types = { ".html": "text/html; charset=utf-8", ".js": "application/javascript; charset=utf-8",
-                ".css": "text/css; charset=utf-8" };
+                ".css": "text/css; charset=utf-8", ".wasm": "application/wasm" };
 
 const httpServer = http.createServer((req, res) => {
   const url = new URL(req.url, "http://localhost");

@@ -3,6 +3,7 @@
 // usage: node run.js --bundle <socket.io.js> --server ours --testserver <sio-testserver>
 //        node run.js --bundle <socket.io.js> --server node
 //        node run.js --bundle <socket.io.js> --server demo --testserver <sio-testserver> --static <web-demo>
+//        node run.js --bundle <socket.io.js> --server ours|node [--testserver ...] --static <build of examples/chat>
 //
 // Starts the server (sio-testserver with DemoApp, or node_server.js: the official Socket.IO 4.8
 // server) on a free port, serving tests/browser/page/ and the bundle at /socket.io.js; loads the
@@ -26,7 +27,9 @@ const bundle = arg("--bundle");
 const serverKind = arg("--server") || "ours";
 const testserver = arg("--testserver");
 const modes = (arg("--modes") || "polling,websocket,upgrade").split(",");
-const pageDir = serverKind === "demo" ? arg("--static") : path.join(__dirname, "page");
+// The page: tests/browser/page/ (the JS API tests), or --static <dir> (web-demo/ with --server demo;
+// the em++ build of examples/chat, whose index.html reports the same window.__results/__done).
+const pageDir = arg("--static") || path.join(__dirname, "page");
 
 let failures = 0;
 const pass = (what) => console.log(`PASS ${what}`);
@@ -64,7 +67,7 @@ function startServer() {
   const proc = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
   return new Promise((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start within 30 s: ${out}`)), 30000);
+    const timer = setTimeout(() => reject(new Error(`server did not start within 60 s: ${out}`)), 60000);
     const onData = (d) => {
       out += d;
       const m = /listening on http:\/\/[^:]+:(\d+)\//.exec(out);
@@ -138,10 +141,20 @@ async function runPage(browser, port, mode) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(`http://127.0.0.1:${port}/index.html?mode=${mode}`);
-  try {
-    await page.waitForFunction(() => window.__done === true, null, { timeout: 240000, polling: 200 });
-  } catch (e) {
-    fail(`[${serverKind}/${mode}] page did not finish: ${e.message}`);
+  // Waits for the page's progress, not for a total duration: it fails only when no new result
+  // comes for 180 s (the page's own stall guard fails a test after 60 s without an event).
+  for (let seen = 0; ;) {
+    try {
+      const state = await page.waitForFunction((n) => {
+        const count = (window.__results || []).length;
+        return window.__done === true || count > n ? { done: window.__done === true, count } : false;
+      }, seen, { timeout: 180000, polling: 200 }).then((h) => h.jsonValue());
+      if (state.done) break;
+      seen = state.count;
+    } catch (e) {
+      fail(`[${serverKind}/${mode}] page made no progress: ${e.message}`);
+      break;
+    }
   }
   const results = await page.evaluate(() => window.__results || []);
   for (const line of results) {

@@ -9,8 +9,9 @@
 // Every test starts its own server process on a free port and reads its stdout lines.
 // ClientEio3 runs the EIO3 mode against socket.io 2.5 (server_v2.js, also WebSocket-only) and ours
 // with allow_eio3; ClientCookies (node only) checks that session cookies come back on every request;
-// ClientExample runs native/examples/chat_client with and without DEBUG=socket.io*.
+// ClientExample runs client/examples/chat_client with and without DEBUG=socket.io*.
 #include "sio/client.hpp"
+#include "sio/client/asio.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -21,6 +22,7 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -1137,7 +1139,7 @@ TEST_P(ClientSuite, UserExecutorAndCallsFromOtherThreads) {
   {
     Recorder r;
     auto o = options();
-    o.executor = ctx.get_executor();
+    o.executor = sio::asio_executor(ctx.get_executor());
     auto manager = sio::Manager::create(url_, o);
     auto socket = manager->socket("/");
     std::atomic<bool> on_executor{true};
@@ -1217,7 +1219,7 @@ TEST_P(ClientSuite, EmitsFromThreadsAcrossAReconnection) {
 TEST_P(ClientSuite, AwaitableEmitWithAck) {
   boost::asio::io_context ctx;
   auto o = options();
-  o.executor = ctx.get_executor();
+  o.executor = sio::asio_executor(ctx.get_executor());
   auto manager = sio::Manager::create(url_, o);
   auto socket = manager->socket("/");
   socket->connect();
@@ -1227,9 +1229,10 @@ TEST_P(ClientSuite, AwaitableEmitWithAck) {
       // (string literals inside the coroutine body trip g++ 12 too: names and args come in captured)
       [socket, &timeout_code, echo = std::string("echo"), no_ack = std::string("no-ack"),
        args = json::array({"co", 1})]() -> boost::asio::awaitable<json> {
-        json first = co_await socket->async_emit_with_ack(echo, args, boost::asio::use_awaitable);
+        json first = co_await sio::async_emit_with_ack(*socket, echo, args, boost::asio::use_awaitable);
         try {
-          co_await socket->timeout(100ms).async_emit_with_ack(no_ack, json::array(), boost::asio::use_awaitable);
+          co_await sio::async_emit_with_ack(socket->timeout(100ms), no_ack, json::array(),
+                                          boost::asio::use_awaitable);
         } catch (const sio::AckError& e) {
           timeout_code = e.error().code;
         }
@@ -1244,7 +1247,7 @@ TEST_P(ClientSuite, AwaitableEmitWithAck) {
   socket.reset();
   manager.reset();
   ctx.restart();
-  ctx.run_for(5s);
+  ctx.run_for(kWait);  // ends as soon as the shutdown is done
   EXPECT_EQ(done.get(), json::array({"co", 1}));
 }
 
@@ -1294,6 +1297,68 @@ TEST_P(ClientSuite, IoCachesManagersPerUrl) {
   EXPECT_NE(d->io(), b->io());
   EXPECT_EQ(a->nsp(), "/");
   EXPECT_EQ(b->nsp(), "/admin");
+}
+
+// The threads of this process (/proc/self/task).
+int thread_count() {
+  int n = 0;
+  if (DIR* dir = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(dir)) {
+      if (e->d_name[0] != '.') ++n;
+    }
+    closedir(dir);
+  }
+  return n;
+}
+
+// By default every Manager of the process runs on one client thread (started with the first,
+// ended after the last), and connecting to a numeric host starts no resolver thread.
+TEST_P(ClientSuite, ManagersShareOneClientThread) {
+  const int before = thread_count();
+  {
+    Recorder r;
+    std::vector<std::shared_ptr<sio::Socket>> sockets;
+    for (int i = 0; i < 3; ++i) {
+      sio::Options o = options();
+      o.force_new = true;
+      auto socket = sio::io(url_ + "/", o);
+      record_lifecycle(socket, r);
+      socket->connect();
+      sockets.push_back(socket);
+    }
+    ASSERT_TRUE(r.wait("connect", 3));
+    ASSERT_TRUE(!upgrading() || r.wait("upgraded", 3));
+    for (auto& socket : sockets) {
+      auto echo = socket->emit_with_ack("echo", 1);
+      ASSERT_TRUE(ready(echo));
+    }
+    EXPECT_EQ(thread_count(), before + 1) << "3 Managers connected";
+  }
+  EXPECT_EQ(thread_count(), before) << "after the last Manager";
+}
+
+// connected() is false as soon as disconnect() returns, whichever thread calls it.
+TEST_P(ClientSuite, NotConnectedOnceDisconnectReturns) {
+  Recorder r;
+  auto manager = sio::Manager::create(url_, options());
+  auto socket = manager->socket("/");
+  record_lifecycle(socket, r);
+  socket->connect();
+  ASSERT_TRUE(r.wait("connect"));
+  ASSERT_TRUE(socket->connected());
+  bool connected_after = true, active_after = true;
+  std::thread other([&] {
+    socket->disconnect();
+    connected_after = socket->connected();
+    active_after = socket->active();
+  });
+  other.join();
+  EXPECT_FALSE(connected_after);
+  EXPECT_FALSE(active_after);
+  auto down = r.wait("disconnect");
+  ASSERT_TRUE(down);
+  EXPECT_EQ((*down)[0], "io client disconnect");
+  EXPECT_FALSE(socket->connected());
 }
 
 INSTANTIATE_TEST_SUITE_P(Interop, ClientSuite, ::testing::ValuesIn(all_params()), param_name);

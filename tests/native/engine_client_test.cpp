@@ -35,6 +35,9 @@ using sio::native::EngineClientOptions;
 
 namespace {
 
+// Tests wait for events with this generous bound (a busy 2-core machine, sanitizers); never for a speed.
+constexpr std::chrono::milliseconds kWait = 30s;
+
 // A node child process running tests/native/engine/server.js; collects its stdout lines.
 class NodeServer {
  public:
@@ -61,7 +64,7 @@ class NodeServer {
     fcntl(out[0], F_SETFD, FD_CLOEXEC);
     // The port line, read with a deadline before anything else runs.
     std::string pending;
-    const auto deadline = std::chrono::steady_clock::now() + 15s;
+    const auto deadline = std::chrono::steady_clock::now() + kWait;
     while (port_ == 0) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) throw std::runtime_error("node server did not print its port");
@@ -165,7 +168,7 @@ struct Recorder {
 };
 
 // Runs the io_context until pred() holds or the limit passes; returns pred().
-bool run_until(asio::io_context& io, const std::function<bool()>& pred, std::chrono::milliseconds limit = 10s) {
+bool run_until(asio::io_context& io, const std::function<bool()>& pred, std::chrono::milliseconds limit = kWait) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (!pred()) {
     const auto now = std::chrono::steady_clock::now();
@@ -191,7 +194,7 @@ std::string param_name(const ::testing::TestParamInfo<Param>& info) {
 
 class EngineClientTest : public ::testing::TestWithParam<Param> {
  protected:
-  bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds limit = 10s) {
+  bool run_until(const std::function<bool()>& pred, std::chrono::milliseconds limit = kWait) {
     return ::run_until(io, pred, limit);
   }
 
@@ -336,7 +339,7 @@ TEST_P(EngineClientTest, HeartbeatKeepsTheConnectionAlive) {
   ASSERT_NO_FATAL_FAILURE(connect(/*wait_upgrade=*/false));
   // Five heartbeats (1.5 s): longer than pingInterval + pingTimeout, after which either side would
   // close a session whose heartbeat is not answered.
-  ASSERT_TRUE(run_until([&] { return rec.pings >= 5 || !rec.closes.empty(); }, 10s));
+  ASSERT_TRUE(run_until([&] { return rec.pings >= 5 || !rec.closes.empty(); }));
   EXPECT_GE(rec.pings, 5);
   EXPECT_TRUE(rec.closes.empty()) << (rec.closes.empty() ? "" : rec.closes.front());
   EXPECT_FALSE(server->saw("close:"));
@@ -351,10 +354,11 @@ TEST_P(EngineClientTest, PingTimeoutWhenTheServerGoesSilent) {
   ASSERT_NO_FATAL_FAILURE(connect());
   client->send("freeze");
   const auto start = std::chrono::steady_clock::now();
-  ASSERT_TRUE(run_until([&] { return !rec.closes.empty(); }, 10s));
+  ASSERT_TRUE(run_until([&] { return !rec.closes.empty(); }));
   EXPECT_EQ(rec.closes, std::vector<std::string>{"ping timeout"});
-  // Detected within about pingInterval + pingTimeout (500 ms), with slack for a loaded machine.
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  // Detected by the client's own timer (pingInterval + pingTimeout, 500 ms; the exact instant is
+  // tested with a fake clock in tests/unit), not by anything slower: a generous bound, not speed.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
 }
 
 TEST_P(EngineClientTest, DestroyFromMessageCallback) {
@@ -638,7 +642,7 @@ TEST(EngineClientFailure, ConnectionRefusedPollingAndWebSocket) {
     Recorder rec;
     rec.attach(*client);
     client->open();
-    io.run_for(5s);  // ends as soon as there is nothing left to do
+    io.run_for(kWait);  // ends as soon as there is nothing left to do
     EXPECT_EQ(rec.opens, 0);
     EXPECT_EQ(rec.errors.size(), 1u) << transport;
     EXPECT_EQ(rec.closes, std::vector<std::string>{"transport error"}) << transport;
@@ -654,7 +658,7 @@ TEST(EngineClientFailure, InvalidUrl) {
   rec.attach(*client);
   client->open();
   EXPECT_TRUE(rec.closes.empty());  // never from inside open()
-  io.run_for(2s);
+  io.run_for(kWait);  // ends as soon as there is nothing left to do
   EXPECT_EQ(rec.errors.size(), 1u);
   EXPECT_EQ(rec.closes, std::vector<std::string>{"transport error"});
 }
@@ -682,7 +686,7 @@ TEST(EngineClientFailure, HandshakeTimeout) {
     Recorder rec;
     rec.attach(*client);
     client->open();
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    const auto deadline = std::chrono::steady_clock::now() + kWait;
     while (rec.closes.empty() && std::chrono::steady_clock::now() < deadline) io.run_one_for(100ms);
     EXPECT_EQ(rec.opens, 0);
     EXPECT_EQ(rec.closes, std::vector<std::string>{"transport error"}) << transport;

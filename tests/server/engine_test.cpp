@@ -622,10 +622,6 @@ TEST_F(EngineServerTest, RawClientBundleAndHttpHook) {
   EXPECT_EQ(out[2]["status"], 200);
   EXPECT_EQ(out[2]["body"], "hi a+b c GET");
   EXPECT_EQ(out[3]["status"], 404);
-  {
-    std::ofstream gz(file + ".gz", std::ios::binary);
-    gz << "GZIPPED";
-  }
   auto again = raw(port_, {step("GET", "/socket.io.js", {{"headers", {{"If-None-Match", etag}}}}),
                            step("GET", "/socket.io.js", {{"headers", {{"If-None-Match", "\"other\""}}}}),
                            step("GET", "/socket.io.js", {{"headers", {{"Accept-Encoding", "gzip, deflate"}}}})});
@@ -636,11 +632,10 @@ TEST_F(EngineServerTest, RawClientBundleAndHttpHook) {
   EXPECT_EQ(again[1]["body"], "console.log('bundle');\n");
   EXPECT_FALSE(again[1]["headers"].contains("content-encoding"));
   EXPECT_EQ(again[2]["status"], 200);
-  EXPECT_EQ(again[2]["headers"]["content-encoding"], "gzip");
-  EXPECT_EQ(again[2]["body"], "GZIPPED");
+  EXPECT_EQ(again[2]["headers"]["content-encoding"], "gzip");  // compressed on the fly, as Node
+  EXPECT_NE(again[2]["body"], "console.log('bundle');\n");
   EXPECT_EQ(again[2]["headers"]["etag"], etag);
   std::remove(file.c_str());
-  std::remove((file + ".gz").c_str());
 }
 
 TEST_F(EngineServerTest, RawEio3Handshake) {

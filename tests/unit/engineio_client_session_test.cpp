@@ -640,3 +640,31 @@ TEST(ClientSession, NoEventsAfterClose) {
   s.handle_timeout(T0 + 10s);
   EXPECT_TRUE(drain(s).empty());
 }
+
+// A hostile server's heartbeat values (up to 9.2e18 ms pass the handshake decoder) are coerced
+// as engine.io-client's setTimeout does (above 2^31-1 ms: 1 ms) instead of overflowing the
+// deadline arithmetic (UBSan aborts on that): the session times out right away.
+TEST(ClientSession, HugeHeartbeatValuesFromTheServerDoNotOverflow) {
+  for (auto p : {Protocol::v4, Protocol::v3}) {
+    SCOPED_TRACE(static_cast<int>(p));
+    ClientSession s(ws_options(p));
+    const SteadyTime now = std::chrono::steady_clock::now();  // now + 9e18 ms would overflow
+    s.start(now);
+    ASSERT_TRUE(s.take_ws_connect());
+    s.on_ws_open(now);
+    s.on_ws_frame(R"(0{"sid":"abc","upgrades":[],"pingInterval":9200000000000000000,"pingTimeout":9200000000000000000})",
+                  false, now);
+    auto events = drain(s);
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events[0].type, Type::open);
+    ASSERT_TRUE(s.next_timeout());
+    EXPECT_EQ(*s.next_timeout(), now + 1ms);
+    s.on_ws_frame(p == Protocol::v4 ? "2" : "3", false, now);  // v4 ping / v3 pong
+    drain(s);
+    s.handle_timeout(now + 1ms);
+    events = drain(s);
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events.back().type, Type::close);
+    EXPECT_EQ(events.back().data, "ping timeout");
+  }
+}

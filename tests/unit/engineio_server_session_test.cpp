@@ -344,6 +344,33 @@ TEST(ServerSession, DiscardClosesRightAway) {
   EXPECT_EQ(of(s.take_events(), Type::closed), std::vector<std::string>{"forced close"});
 }
 
+// Server shutdown: no close packet "1" on any transport (python-engineio takes one as a deliberate
+// end and never reconnects); the WebSocket gets its close frame only, as Node's engine.close().
+TEST(ServerSession, DiscardOverWebSocketSendsNoClosePacket) {
+  ServerSession s("s", Protocol::v4, ServerTransport::websocket, opts(), t0);
+  s.take_frames();
+  s.send(Packet::message("bye"), t0);
+  s.close(t0, /*discard=*/true);
+  EXPECT_EQ(texts(s.take_frames()), (std::vector<std::string>{"4bye"}));
+  EXPECT_TRUE(s.take_websocket_close());
+  EXPECT_TRUE(s.closed());
+  EXPECT_EQ(of(s.take_events(), Type::closed), std::vector<std::string>{"forced close"});
+}
+
+TEST(ServerSession, DiscardAnswersAHeldGetWithoutClosePacket) {
+  auto s = open_polling();
+  ASSERT_EQ(s.on_poll_request(t0).action, Action::hold);
+  s.close(t0, /*discard=*/true);
+  EXPECT_EQ(s.take_poll_response()->bytes, "6");
+  EXPECT_TRUE(s.closed());
+  // Nothing held: nothing to answer (queued packets stay unsent, as Node's discard).
+  auto t = open_polling();
+  t.send(Packet::message("a"), t0);
+  t.close(t0, /*discard=*/true);
+  EXPECT_FALSE(t.take_poll_response());
+  EXPECT_TRUE(t.closed());
+}
+
 TEST(ServerSession, CloseDuringUpgradeClosesTheProbeSocket) {
   auto s = open_polling();
   ASSERT_TRUE(s.begin_upgrade(t0));
@@ -351,6 +378,124 @@ TEST(ServerSession, CloseDuringUpgradeClosesTheProbeSocket) {
   s.handle_timeout(t0 + 500ms);  // no pong
   EXPECT_TRUE(s.take_websocket_close());
   EXPECT_EQ(of(s.take_events(), Type::closed), std::vector<std::string>{"ping timeout"});
+}
+
+}  // namespace
+
+namespace {
+
+// The send buffer bound (max_buffered_bytes): a peer that does not read cannot grow the server.
+TEST(ServerSessionSendBuffer, WebSocketFramesCountUntilWrittenThenVolatileDropsAndOthersClose) {
+  auto o = opts();
+  o.max_buffered_bytes = 100;
+  ServerSession s("sid", Protocol::v4, ServerTransport::websocket, o, t0);
+  auto frames = s.take_frames();  // the open packet
+  std::size_t open_bytes = 0;
+  for (const auto& f : frames) open_bytes += f.bytes.size();
+  EXPECT_EQ(s.buffered_bytes(), open_bytes);
+  s.on_written(open_bytes);
+  EXPECT_EQ(s.buffered_bytes(), 0u);
+
+  const std::string forty(40, 'a');
+  EXPECT_EQ(s.send(Packet::message(forty), t0), ServerSession::SendResult::queued);
+  EXPECT_EQ(s.send(Packet::message(forty), t0), ServerSession::SendResult::queued);
+  EXPECT_EQ(s.buffered_bytes(), 82u);  // two frames "4" + 40 bytes, taken but not written
+  EXPECT_EQ(s.take_frames().size(), 2u);
+  // Over the bound: a volatile message is dropped and the session stays ...
+  EXPECT_EQ(s.send(Packet::message(forty), t0, /*droppable=*/true), ServerSession::SendResult::dropped);
+  EXPECT_TRUE(s.open());
+  EXPECT_TRUE(s.take_frames().empty());
+  // ... written bytes make room again ...
+  s.on_written(41);
+  EXPECT_EQ(s.send(Packet::message(forty), t0, true), ServerSession::SendResult::queued);
+  // ... and any other message past the bound closes the session.
+  EXPECT_EQ(s.send(Packet::message(forty), t0), ServerSession::SendResult::closed);
+  EXPECT_TRUE(s.closed());
+  EXPECT_EQ(of(s.take_events(), Type::closed), std::vector<std::string>{"send buffer full"});
+}
+
+TEST(ServerSessionSendBuffer, PollingQueueIsBoundedUntilAGetTakesIt) {
+  auto o = opts();
+  o.max_buffered_bytes = 100;
+  auto s = open_polling(Protocol::v4, o);
+  const std::string sixty(60, 'b');
+  EXPECT_EQ(s.send(Packet::message(sixty), t0), ServerSession::SendResult::queued);
+  EXPECT_EQ(s.send(Packet::message(sixty), t0, true), ServerSession::SendResult::dropped);
+  auto poll = s.on_poll_request(t0);  // the GET takes what was queued
+  EXPECT_EQ(poll.action, Action::respond);
+  EXPECT_EQ(s.buffered_bytes(), 0u);
+  EXPECT_EQ(s.send(Packet::message(sixty), t0), ServerSession::SendResult::queued);
+  EXPECT_EQ(s.send(Packet::message(sixty), t0), ServerSession::SendResult::closed);
+  EXPECT_EQ(of(s.take_events(), Type::closed), std::vector<std::string>{"send buffer full"});
+}
+
+TEST(ServerSessionSendBuffer, ZeroMeansUnbounded) {
+  auto o = opts();
+  o.max_buffered_bytes = 0;
+  ServerSession s("sid", Protocol::v4, ServerTransport::websocket, o, t0);
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_EQ(s.send(Packet::message(std::string(1000, 'c')), t0), ServerSession::SendResult::queued);
+  }
+  EXPECT_TRUE(s.open());
+}
+
+}  // namespace
+
+namespace {
+
+// A broadcast encoded once: on an open WebSocket the frame refers to the shared bytes (no copy);
+// on polling it is copied into the payload. Both count against the send buffer.
+TEST(ServerSessionSendShared, WebSocketFramesShareTheBytesPollingCopiesThem) {
+  auto text = std::make_shared<const std::string>("2[\"news\",1]");
+  ServerSession ws("sid", Protocol::v4, ServerTransport::websocket, opts(), t0);
+  ws.take_frames();
+  ws.on_written(ws.buffered_bytes());
+  EXPECT_EQ(ws.send_shared(text, t0), ServerSession::SendResult::queued);
+  auto frames = ws.take_frames();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].bytes, "4");
+  EXPECT_EQ(frames[0].shared.get(), text.get());  // the same bytes, not a copy
+  EXPECT_EQ(frames[0].size(), 1 + text->size());
+  EXPECT_EQ(ws.buffered_bytes(), 1 + text->size());
+
+  auto polling = open_polling();
+  EXPECT_EQ(polling.send_shared(text, t0), ServerSession::SendResult::queued);
+  auto r = polling.on_poll_request(t0);
+  EXPECT_EQ(r.action, Action::respond);
+  EXPECT_EQ(r.body.bytes, "4" + *text);
+}
+
+TEST(ServerSessionSendShared, BoundedLikeAnyMessage) {
+  auto o = opts();
+  o.max_buffered_bytes = 20;
+  ServerSession s("sid", Protocol::v4, ServerTransport::websocket, o, t0);
+  s.take_frames();
+  s.on_written(s.buffered_bytes());
+  auto text = std::make_shared<const std::string>(std::string(15, 'x'));
+  EXPECT_EQ(s.send_shared(text, t0), ServerSession::SendResult::queued);
+  EXPECT_EQ(s.send_shared(text, t0, true), ServerSession::SendResult::dropped);
+  EXPECT_EQ(s.send_shared(text, t0), ServerSession::SendResult::closed);
+  EXPECT_EQ(of(s.take_events(), Type::closed), std::vector<std::string>{"send buffer full"});
+}
+
+}  // namespace
+
+namespace {
+
+// Options a program built by hand (not through the server's engine_options()) cannot overflow the
+// session's deadlines: delays are coerced as setTimeout does.
+TEST(ServerSessionOptions, HugeDelaysDoNotOverflow) {
+  auto o = opts();
+  o.ping_interval = std::chrono::milliseconds::max();
+  o.ping_timeout = std::chrono::milliseconds::max();
+  ServerSession s("sid", Protocol::v4, ServerTransport::websocket, o, t0);
+  s.take_frames();
+  // Above 2^31-1 ms setTimeout fires after 1 ms: the first ping is due then, not in the past.
+  ASSERT_TRUE(s.next_timeout());
+  EXPECT_EQ(*s.next_timeout(), t0 + 1ms);
+  s.handle_timeout(t0 + 1ms);
+  EXPECT_EQ(texts(s.take_frames()), std::vector<std::string>{"2"});
+  EXPECT_EQ(*s.next_timeout(), t0 + 2ms);  // the pong deadline, 1 ms later
 }
 
 }  // namespace

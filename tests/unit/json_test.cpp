@@ -56,6 +56,17 @@ TEST(ParseJson, RejectsInvalidTextWithoutThrowing) {
   }
 }
 
+TEST(ParseJson, RejectsNulBytesAnywhere) {
+  // nlohmann alone stops at a NUL and accepts the garbage after it ("{}\0garbage" -> {}).
+  using namespace std::string_literals;
+  for (const std::string text : {"{}\0garbage"s, "[1]\0"s, "\0{}"s, "\"a\0b\""s, "{\"k\":\0 1}"s}) {
+    auto r = sio::parse_json(text);
+    ASSERT_FALSE(r) << "accepted: " << json(text).dump();
+    EXPECT_EQ(r.error().code, Errc::bad_json);
+  }
+  EXPECT_EQ(*sio::parse_json("\"a\\u0000b\""), json(std::string("a\0b", 3)));  // escaped NUL is fine
+}
+
 TEST(ParseJson, RejectsByteOrderMarkLikeJsonParse) {
   EXPECT_EQ(parse_error("\xEF\xBB\xBF[]"), Errc::bad_json);
 }

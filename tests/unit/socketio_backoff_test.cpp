@@ -56,3 +56,13 @@ TEST(Backoff, ManyAttemptsStayAtTheMaximum) {
   EXPECT_EQ(b.duration(-3), 5000ms);   // clamped random
   EXPECT_EQ(b.duration(7), 5000ms);
 }
+
+// The largest bounds a caller can pass: the double arithmetic must not be converted back to an
+// out-of-range integer (undefined behaviour, UBSan aborts).
+TEST(Backoff, HugeBoundsStayRepresentable) {
+  Backoff b(Backoff::Options{std::chrono::milliseconds::max(), std::chrono::milliseconds::max(), 2, 0.5});
+  for (double r : {0.0, 0.5, 0.99}) {
+    const auto d = b.duration(r);
+    EXPECT_GE(d, 0ms);
+  }
+}

@@ -50,6 +50,8 @@ struct Harness {
         log.push_back(format(*s));
         if (s->kind == SocketEvent::Kind::event) events.push_back(*s);
         if (s->kind == SocketEvent::Kind::ack && s->callback) s->callback(s->error, s->args);
+      } else if (auto* a = std::get_if<AuthRequest>(&*out)) {
+        log.push_back("AUTH:" + a->nsp + "#" + std::to_string(a->token));
       }
     }
   }
@@ -181,6 +183,36 @@ TEST(SocketIoClient, AuthSentAndReevaluatedOnEachConnect) {
   plain.connect("/admin");
   plain.engine_open();
   EXPECT_EQ(plain.take(), V({"OPEN", "M:open", R"(T:0/admin,{"user":"u"})"}));
+}
+
+// SocketOptions::auth_deferred (socket.io-client's auth function answering later): the CONNECT
+// waits for provide_auth; a second or stale answer is ignored.
+TEST(SocketIoClient, DeferredAuthWaitsForItsAnswer) {
+  Harness h(fixed_random(0));
+  SocketOptions so;
+  so.auth_deferred = true;
+  h.m.add_socket("/", so);
+  h.connect();
+  h.engine_open();
+  EXPECT_EQ(h.take(), V({"OPEN", "M:open", "AUTH:/#1"}));  // no CONNECT yet
+  h.m.provide_auth("/", 1, json{{"token", "late"}});
+  h.drain();
+  EXPECT_EQ(h.take(), V({R"(T:0{"token":"late"})"}));
+  h.m.provide_auth("/", 1, json{{"token", "again"}});  // answered already
+  h.drain();
+  EXPECT_TRUE(h.take().empty());
+  h.text(R"(0{"sid":"a"})");
+  EXPECT_TRUE(h.m.connected("/"));
+  h.engine_close("transport close");
+  h.advance(1000ms);
+  h.take();
+  h.engine_open();
+  EXPECT_EQ(h.take(), V({"M:open", "AUTH:/#2", "M:reconnect:1"}));  // asked again on reconnection
+  h.engine_close("transport close");
+  h.take();
+  h.m.provide_auth("/", 2, json{{"token", "stale"}});  // that connection is gone
+  h.drain();
+  EXPECT_TRUE(h.take().empty());
 }
 
 TEST(SocketIoClient, ConnectErrorDestroysSocketAndClosesWithoutReconnecting) {
@@ -339,6 +371,55 @@ TEST(SocketIoClient, AckTimeoutsDefaultAndPerEmit) {
   h.text(R"(30["late"])");
   EXPECT_EQ(h.take(), V({}));
   EXPECT_EQ(h.m.pending_acks("/"), 0u);
+}
+
+// Hostile timeouts (milliseconds::max(), negative, zero) are coerced as Node's setTimeout does
+// (1 ms) instead of overflowing the deadline arithmetic (UBSan aborts on that).
+TEST(SocketIoClient, HostileAckTimeoutsBecomeOneMillisecond) {
+  SocketOptions so;
+  so.ack_timeout = std::chrono::milliseconds::max();
+  Harness h;
+  h.now = std::chrono::steady_clock::now();  // a real clock value: now + max would overflow
+  h.m.add_socket("/", so);
+  h.connect();
+  h.engine_open();
+  h.text(R"(0{"sid":"s"})");
+  h.take();
+  h.emit("/", json::array({"default"}), [](auto, auto) {});
+  for (auto t : {std::chrono::milliseconds::max(), std::chrono::milliseconds::min(), -5ms, 0ms,
+                 std::chrono::milliseconds(1'000'000'000'000'000)}) {
+    EmitOptions o;
+    o.timeout = t;
+    h.emit("/", json::array({"x"}), [](auto, auto) {}, o);
+  }
+  h.take();
+  EXPECT_EQ(h.m.pending_acks("/"), 6u);
+  ASSERT_TRUE(h.m.next_timeout());
+  EXPECT_EQ(*h.m.next_timeout(), h.now + 1ms);
+  h.advance(1ms);
+  EXPECT_EQ(h.take(), V(6, "S/:ack:timeout:[]"));
+  EXPECT_EQ(h.m.pending_acks("/"), 0u);
+}
+
+TEST(SocketIoClient, HostileConnectTimeoutAndReconnectionDelays) {
+  ClientOptions o = fixed_random(0.99);
+  o.timeout = std::chrono::milliseconds::max();
+  o.reconnection_delay = std::chrono::milliseconds::max();
+  o.reconnection_delay_max = std::chrono::milliseconds::max();
+  Harness h(o);
+  h.now = std::chrono::steady_clock::now();
+  h.m.add_socket("/");
+  h.connect();
+  h.take();
+  EXPECT_EQ(*h.m.next_timeout(), h.now + 1ms);
+  h.advance(1ms);
+  EXPECT_EQ(h.take(), V({"CLOSE", "M:error:timeout", "S/:connect_error:timeout"}));
+  ASSERT_TRUE(h.m.reconnecting());
+  EXPECT_EQ(*h.m.next_timeout(), h.now + 1ms);
+  h.m.set_timeout(std::chrono::milliseconds::min());
+  h.advance(1ms);
+  EXPECT_EQ(h.take(), V({"M:reconnect_attempt:1", "OPEN"}));
+  EXPECT_EQ(*h.m.next_timeout(), h.now + 1ms);
 }
 
 TEST(SocketIoClient, TimedOutBufferedPacketIsNeverSent) {
@@ -840,4 +921,74 @@ TEST(SocketIoClient, UnexpectedBinaryIsAParseError) {
   h.connected();
   h.bin("stray");
   EXPECT_EQ(h.take(), V({"CLOSE", "M:close:parse error", "S/:disconnect:parse error"}));
+}
+
+// Nothing quadratic in the number of emits (issue 16, item 5): emits buffered offline whose acks
+// time out, and pending acks failed when the connection is lost, used to scan the send buffer
+// once per ack (n x n). The bound is generous (busy machine, sanitizers); the former
+// behaviour took minutes. Only the operations in question are timed.
+TEST(SocketIoClient, ManyBufferedEmitsWithAcksAreNotQuadratic) {
+  const int n = 50000;
+  Harness h;
+  h.m.add_socket("/");
+  int timed_out = 0, disconnected = 0;
+  EmitOptions quick;
+  quick.timeout = 1000ms;
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE(h.m.emit("/", json::array({"a", i}), h.now, [&](auto e, auto) { timed_out += e && e->code == Errc::timeout; }, quick).ok());
+  }
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE(h.m.emit("/", json::array({"b", i}), h.now, [&](auto e, auto) { disconnected += e && e->code == Errc::disconnected; }).ok());
+  }
+  ASSERT_TRUE(h.m.emit("/", json::array({"last"}), h.now).ok());
+  EXPECT_EQ(h.m.send_buffer_size("/"), static_cast<std::size_t>(2 * n + 1));
+  auto t0 = std::chrono::steady_clock::now();
+  h.m.handle_timeout(h.now + 1000ms);  // the n "a" acks time out: their packets will never be sent
+  const double timeouts = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  h.now += 1000ms;
+  h.drain();
+  h.take();
+  EXPECT_EQ(timed_out, n);
+  EXPECT_EQ(h.m.send_buffer_size("/"), static_cast<std::size_t>(n + 1));
+  h.connect();
+  h.engine_open();
+  h.text(R"(0{"sid":"s"})");  // flushes the n + 1 live packets
+  std::size_t sent = 0;
+  for (const auto& line : h.take()) {
+    if (line.rfind("T:2", 0) == 0) {
+      ++sent;
+      ASSERT_EQ(line.find("\"a\""), std::string::npos) << line;
+    }
+  }
+  EXPECT_EQ(sent, static_cast<std::size_t>(n + 1));
+  t0 = std::chrono::steady_clock::now();
+  h.m.on_engine_close("transport close", h.now);  // the n sent "b" acks fail at once
+  const double close = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  h.drain();
+  EXPECT_EQ(disconnected, n);
+  EXPECT_EQ(h.m.pending_acks("/"), 0u);
+  EXPECT_LT(timeouts, 10.0);
+  EXPECT_LT(close, 10.0);
+}
+
+TEST(SocketIoClient, PendingAcksOfBufferedPacketsSurviveALostConnection) {
+  // Lost before the CONNECT reply: the buffered packets keep their acks (sent after reconnecting),
+  // found through the set of buffered ack ids rather than a scan per ack.
+  const int n = 100000;
+  Harness h;
+  h.m.add_socket("/");
+  int failed = 0;
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE(h.m.emit("/", json::array({"b", i}), h.now, [&](auto e, auto) { failed += e.has_value(); }).ok());
+  }
+  h.connect();
+  h.engine_open();
+  const auto t0 = std::chrono::steady_clock::now();
+  h.m.on_engine_close("transport close", h.now);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  h.drain();
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(h.m.pending_acks("/"), static_cast<std::size_t>(n));
+  EXPECT_EQ(h.m.send_buffer_size("/"), static_cast<std::size_t>(n));
+  EXPECT_LT(took, 10.0);
 }

@@ -428,6 +428,22 @@ TEST(SocketIoReject, TooManyAttachments) {
   EXPECT_TRUE(decode_text(R"(52-["x"])", Protocol::v5, limits).ok());
 }
 
+// An application may lift the limit to SIZE_MAX: the count must not wrap around, and the decoder
+// must not reserve what the peer announced (std::length_error / bad_alloc would escape).
+TEST(SocketIoReject, AttachmentLimitAtSizeMax) {
+  DecoderLimits limits;
+  limits.max_attachments = SIZE_MAX;
+  EXPECT_EQ(text_error("5" + std::string(40, '9') + R"(-["x"])", Protocol::v5, limits),
+            Errc::too_many_attachments);
+  EXPECT_EQ(text_error("518446744073709551616-[\"x\"]", Protocol::v5, limits), Errc::too_many_attachments);
+  Decoder d(Protocol::v5, limits);
+  auto r = d.feed_text("518446744073709551615-[\"x\",{\"_placeholder\":true,\"num\":0}]");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(d.awaiting_attachments());
+  ASSERT_TRUE(d.feed_binary("a").ok());
+  EXPECT_TRUE(d.awaiting_attachments());
+}
+
 TEST(SocketIoReject, UnexpectedAttachment) {
   Decoder d;
   auto r = d.feed_binary("\x01");

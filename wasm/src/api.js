@@ -1,11 +1,13 @@
-// api.js - the JavaScript half of the WebAssembly client (emcc --post-js: it runs inside the glue's
-// scope, so it sees HEAPU8, _malloc and the exported _sio_* functions of client.cpp).
+// api.js - socket.io-client's JavaScript API as a thin facade over the C++ client (sio::Manager /
+// sio::Socket of client/, through wasm/src/bridge.cpp). emcc --post-js: it runs inside the glue's
+// scope, so it sees HEAPU8, _malloc and the exported _sio_* functions of bridge.cpp.
 //
-// - SIO: the I/O the C++ loop asks for (fetch for polling, WebSocket, setTimeout) and the
-//   dispatch of what the core produced to the JS objects below (hooks called by client.cpp).
-// - io() / Manager / Socket: socket.io-client's API. Listeners, flags and the socket cache are JS;
-//   every protocol decision (handshake, heartbeat, upgrade, reconnection, acks, buffering,
-//   recovery) is the C++ core's. Calls made before the wasm module is ready are queued.
+// - SIO: the dispatch of what the C++ client reports to the JS objects below (hooks called by
+//   bridge.cpp), and the marshalling of values (JSON text + binary attachments).
+// - io() / Manager / Socket: socket.io-client's API shape. Listeners, flags and the JS object cache
+//   are JS; everything else (transports, handshake, heartbeat, upgrade, reconnection, acks,
+//   buffering, recovery) is the C++ client's, the same code as natively. Calls made before the
+//   wasm module is ready are queued.
 
 var RESERVED = ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
 var BIN_KEY = "\u0000b";
@@ -25,6 +27,32 @@ function safeCall(fn, self, args) {
 
 function isBinary(x) {
   return x instanceof ArrayBuffer || ArrayBuffer.isView(x);
+}
+
+function isBlob(x) {
+  return typeof Blob !== "undefined" && x instanceof Blob;
+}
+
+function hasBlob(x, depth) {
+  if (depth > 200 || !x || typeof x !== "object" || isBinary(x)) return false;
+  if (isBlob(x)) return true;
+  for (var k in x) {
+    if (Object.prototype.hasOwnProperty.call(x, k) && hasBlob(x[k], depth + 1)) return true;
+  }
+  return false;
+}
+
+// A copy of x with every Blob replaced by its bytes (an ArrayBuffer): Blobs are read asynchronously.
+function readBlobs(x, depth) {
+  if (isBlob(x)) return x.arrayBuffer();
+  if (depth > 200 || !x || typeof x !== "object" || isBinary(x)) return Promise.resolve(x);
+  if (Array.isArray(x)) return Promise.all(x.map(function (e) { return readBlobs(e, depth + 1); }));
+  var keys = Object.keys(x);
+  return Promise.all(keys.map(function (k) { return readBlobs(x[k], depth + 1); })).then(function (values) {
+    var o = {};
+    keys.forEach(function (k, i) { o[k] = values[i]; });
+    return o;
+  });
 }
 
 function hasBinary(x, depth) {
@@ -112,14 +140,10 @@ var SIO = {
   ready: false,
   queue: [],
   mgrs: {},
-  gets: {},
-  wss: {},
-  timers: {},
   acks: {},
   token: 0,
   bins: [],
   dec: new TextDecoder(),
-  enc: new TextEncoder(),
 
   whenReady: function (f) {
     if (SIO.ready) f();
@@ -136,116 +160,7 @@ var SIO = {
   bin: function (buffer) {
     SIO.bins.push(buffer);
   },
-  fetchOptions: function (m, extra) {
-    var mgr = SIO.mgrs[m];
-    var headers = Object.assign({}, (mgr && mgr.opts.extraHeaders) || {}, extra || {});
-    return { credentials: mgr && mgr.opts.withCredentials ? "include" : "same-origin", headers: headers,
-             cache: "no-store" };
-  },
-
-  // ---- polling ----
-  get: function (m, gen, url) {
-    var ac = typeof AbortController !== "undefined" ? new AbortController() : null;
-    SIO.gets[m] = ac;
-    var o = SIO.fetchOptions(m);
-    o.method = "GET";
-    if (ac) o.signal = ac.signal;
-    var done = function () {
-      if (SIO.gets[m] === ac) delete SIO.gets[m];
-      return !(ac && ac.signal.aborted);
-    };
-    fetch(url, o).then(function (r) {
-      return r.arrayBuffer().then(function (b) {
-        if (!done()) return;
-        var binary = /application\/octet-stream/.test(r.headers.get("content-type") || "") ? 1 : 0;
-        withBytes(new Uint8Array(b), function (p, n) { _sio_on_get(m, gen, r.status, p, n, binary); });
-      });
-    }).catch(function (e) {
-      if (!done()) return;
-      withBytes(SIO.enc.encode(String((e && e.message) || e)), function (p, n) { _sio_on_get(m, gen, 0, p, n, 0); });
-    });
-  },
-  abortGet: function (m) {
-    var ac = SIO.gets[m];
-    delete SIO.gets[m];
-    if (ac) ac.abort();
-  },
-  post: function (m, gen, url, body, binary) {
-    var o = SIO.fetchOptions(m, { "Content-Type": binary ? "application/octet-stream" : "text/plain;charset=UTF-8" });
-    o.method = "POST";
-    o.body = body;
-    fetch(url, o).then(function (r) {
-      return r.text().then(function (t) {
-        withBytes(SIO.enc.encode(t), function (p, n) { _sio_on_post(m, gen, r.status, p, n); });
-      });
-    }).catch(function (e) {
-      withBytes(SIO.enc.encode(String((e && e.message) || e)), function (p, n) { _sio_on_post(m, gen, 0, p, n); });
-    });
-  },
-
-  // ---- WebSocket ----
-  wsOpen: function (m, token, url) {
-    var key = m + ":" + token;
-    var rec = { error: 0, ws: null };
-    SIO.wss[key] = rec;
-    var closed = function (error, what) {
-      if (SIO.wss[key] !== rec) return;
-      delete SIO.wss[key];
-      withBytes(SIO.enc.encode(what), function (p, n) { _sio_on_ws_closed(m, token, error, p, n); });
-    };
-    try {
-      rec.ws = new WebSocket(url);
-    } catch (e) {
-      setTimeout(function () { closed(1, "websocket error: " + ((e && e.message) || e)); });
-      return;
-    }
-    rec.ws.binaryType = "arraybuffer";
-    rec.ws.onopen = function () {
-      if (SIO.wss[key] === rec) _sio_on_ws_open(m, token);
-    };
-    rec.ws.onmessage = function (ev) {
-      if (SIO.wss[key] !== rec) return;
-      var text = typeof ev.data === "string";
-      var bytes = text ? SIO.enc.encode(ev.data) : new Uint8Array(ev.data);
-      withBytes(bytes, function (p, n) { _sio_on_ws_frame(m, token, p, n, text ? 0 : 1); });
-    };
-    rec.ws.onerror = function () {
-      rec.error = 1;
-    };
-    rec.ws.onclose = function (ev) {
-      closed(rec.error || !ev.wasClean ? 1 : 0, "websocket closed (code " + ev.code + ")");
-    };
-  },
-  wsSend: function (m, token, bytes, binary) {
-    var rec = SIO.wss[m + ":" + token];
-    if (!rec || rec.ws.readyState !== 1) return;
-    rec.ws.send(binary ? bytes : SIO.dec.decode(bytes));
-  },
-  wsClose: function (m, token) {
-    var key = m + ":" + token;
-    var rec = SIO.wss[key];
-    delete SIO.wss[key];
-    if (rec && rec.ws) {
-      try {
-        rec.ws.close();
-      } catch (e) {
-        // already closed
-      }
-    }
-  },
-
-  timer: function (m, ms) {
-    clearTimeout(SIO.timers[m]);
-    delete SIO.timers[m];
-    if (ms >= 0) {
-      SIO.timers[m] = setTimeout(function () {
-        delete SIO.timers[m];
-        _sio_on_timer(m);
-      }, ms);
-    }
-  },
-
-  // ---- what the core produced ----
+  // ---- what the C++ client reports ----
   managerEvent: function (m, kind, a, b, attempt) {
     var mgr = SIO.mgrs[m];
     if (!mgr) return;
@@ -257,6 +172,7 @@ var SIO = {
     else if (kind === 4 || kind === 5) args = [attempt];
     if (kind === 2) mgr.engine._transport = "";
     mgr.emitReserved.apply(mgr, [names[kind]].concat(args));
+    if (kind === 7) SIO.idle(m);
   },
   socketEvent: function (m, kind, nsp, a, b, ackId) {
     var bins = SIO.takeBins();
@@ -271,6 +187,7 @@ var SIO = {
       socket.emitReserved("connect_error", err);
     } else if (kind === 2) {
       socket.emitReserved("disconnect", a, b ? { description: b } : undefined);
+      SIO.idle(m);
     } else {
       var args = decode(a, bins);
       if (!Array.isArray(args) || !args.length) return;
@@ -287,6 +204,7 @@ var SIO = {
     var bins = SIO.takeBins();
     var entry = SIO.acks[token];
     delete SIO.acks[token];
+    SIO.idle(m);
     if (!entry) return;
     var socket = entry.socket;
     if (err) {
@@ -300,26 +218,32 @@ var SIO = {
     if (entry.withError) args.unshift(null);
     safeCall(entry.fn, socket, args);
   },
-  auth: function (m, nsp) {
+  // The auth of a CONNECT (socket.auth: an object, or a function answering now or later).
+  auth: function (m, nsp, token) {
     var mgr = SIO.mgrs[m];
     var socket = mgr && mgr.nsps[nsp];
-    if (!socket || socket.auth == null) return 0;
-    var value = socket.auth;
+    var answer = function (value) {
+      if (answer.done) return;
+      answer.done = true;
+      var text = value != null && typeof value === "object" ? JSON.stringify(value) : "";
+      SIO.whenReady(function () { withStrings([text], function (t) { _sio_auth_answer(token, t); }); });
+    };
+    var value = socket ? socket.auth : null;
     if (typeof value === "function") {
-      var got;
       try {
-        value(function (d) { got = d; });  // only a synchronous answer can be used
+        value(answer);
       } catch (e) {
         report(e);
       }
-      value = got;
+    } else {
+      answer(value);
     }
-    if (value == null || typeof value !== "object") return 0;
-    return cstr(JSON.stringify(value));
   },
-  // The C++ manager m became idle (closed, no socket active, nothing pending): free it on a later
-  // tick, after the listener that may be running returns (it may also reopen meanwhile, then it is
-  // kept). The JS Manager stays usable: _ensure() makes a new C++ side when it is used again.
+  // The C++ manager m may have become idle (a socket disconnected, the connection closed, an ack
+  // ended): on a later tick, after the listener that may be running returns, free it if it is
+  // idle (sio::Manager::idle: closed, no socket active, nothing pending; it may also reopen
+  // meanwhile, then it is kept). The JS Manager stays usable: _ensure() makes a new C++ side when
+  // it is used again.
   freeing: {},
   idle: function (m) {
     if (SIO.freeing[m]) return;
@@ -327,12 +251,6 @@ var SIO = {
       delete SIO.freeing[m];
       var mgr = SIO.mgrs[m];
       if (!_sio_manager_free(m)) return;
-      clearTimeout(SIO.timers[m]);
-      delete SIO.timers[m];
-      SIO.abortGet(m);
-      Object.keys(SIO.wss).forEach(function (key) {
-        if (key.split(":")[0] === String(m)) SIO.wsClose(m, key.split(":")[1]);
-      });
       Object.keys(SIO.acks).forEach(function (token) {
         if (SIO.acks[token].socket.io === mgr) delete SIO.acks[token];
       });
@@ -350,6 +268,7 @@ var SIO = {
       engine.emitReserved("upgrade", engine.transport);
     } else {
       engine.emitReserved("close");
+      SIO.idle(m);
     }
   }
 };
@@ -433,19 +352,22 @@ function parseUri(uri, path) {
   return {
     source: uri,
     http: (secure ? "https://" : "http://") + hostPort,
-    ws: (secure ? "wss://" : "ws://") + hostPort,
     path: u.pathname || "/",
     search: u.search,
     id: u.protocol + "//" + hostPort + path
   };
 }
 
-function encodeQuery(q) {
-  if (!q) return "";
-  if (typeof q === "string") return q.replace(/^\?/, "");
-  return Object.keys(q).map(function (k) {
-    return encodeURIComponent(k) + "=" + encodeURIComponent(q[k]);
-  }).join("&");
+// The query of the URL and of opts.query (a string or an object) as one object.
+function queryObject(search, q) {
+  var o = {};
+  var add = function (text) {
+    new URLSearchParams(text).forEach(function (v, k) { o[k] = v; });
+  };
+  if (search) add(search);
+  if (typeof q === "string") add(q);
+  else if (q) Object.keys(q).forEach(function (k) { o[k] = String(q[k]); });
+  return o;
 }
 
 // ---- Manager ------------------------------------------------------------------------------
@@ -495,13 +417,14 @@ function Manager(uri, opts) {
   path = path.replace(/\/$/, "") + (opts.addTrailingSlash === false ? "" : "/");
   if (path.charAt(0) !== "/") path = "/" + path;
   var parsed = parseUri(uri, path);
-  var query = [encodeQuery(parsed.search), encodeQuery(opts.query)].filter(Boolean).join("&");
   var transports = (opts.transports || ["polling", "websocket"]).map(function (t) {
     return typeof t === "string" ? t : t && t.name;
   });
   this._engineConfig = {
-    http: parsed.http, ws: parsed.ws, path: path, query: query, transports: transports,
-    upgrade: opts.upgrade !== false, rememberUpgrade: !!opts.rememberUpgrade, eio: opts.EIO === 3 ? 3 : 4
+    url: parsed.http, path: path, addTrailingSlash: opts.addTrailingSlash !== false,
+    query: queryObject(parsed.search, opts.query), transports: transports, upgrade: opts.upgrade !== false,
+    rememberUpgrade: !!opts.rememberUpgrade, eio: opts.EIO === 3 ? 3 : 4, extraHeaders: opts.extraHeaders || {},
+    withCredentials: !!opts.withCredentials
   };
   this._id = 0;
   var self = this;
@@ -538,7 +461,18 @@ Manager.prototype.open = Manager.prototype.connect = function (fn) {
     this.once("open", onOpen);
     this.once("error", onError);
   }
-  SIO.whenReady(function () { _sio_open(self._ensure()); });
+  SIO.whenReady(function () {
+    var remade = !self._id;
+    var id = self._ensure();
+    _sio_open(id);
+    // Made again after being freed while sockets were active (close(), reconnect_failed): as in
+    // socket.io-client, the active sockets connect when the Manager opens.
+    if (remade) {
+      Object.keys(self.nsps).forEach(function (nsp) {
+        if (self.nsps[nsp]._wantActive) withStrings([nsp], function (n) { _sio_connect(id, n); });
+      });
+    }
+  });
   return this;
 };
 Manager.prototype.close = Manager.prototype.disconnect = function () {
@@ -627,7 +561,7 @@ Object.defineProperty(Socket.prototype, "id", {
 Object.defineProperty(Socket.prototype, "connected", { get: function () { return !!(socketState(this) & 1); } });
 Object.defineProperty(Socket.prototype, "disconnected", { get: function () { return !(socketState(this) & 1); } });
 Object.defineProperty(Socket.prototype, "active", {
-  get: function () { return SIO.ready ? !!(socketState(this) & 2) : !!this._wantActive; }
+  get: function () { return SIO.ready && this.io._id ? !!(socketState(this) & 2) : !!this._wantActive; }
 });
 Object.defineProperty(Socket.prototype, "recovered", { get: function () { return !!(socketState(this) & 4); } });
 Object.defineProperty(Socket.prototype, "volatile", {
@@ -661,6 +595,22 @@ Socket.prototype.emit = function (event) {
   var ack = typeof args[args.length - 1] === "function" ? args.pop() : null;
   var withError = !!ack && (flags.timeout !== undefined || this._opts.ackTimeout !== undefined ||
                             this._opts.retries > 0 || !!ack.withError);
+  var self = this;
+  if (this._blobs || hasBlob(args, 0)) {
+    // Blob arguments go as binary once read (asynchronously); this emit and the ones after it wait
+    // for that, so that they leave in the order they were made.
+    var before = this._blobs || Promise.resolve();
+    var mine = before.then(function () { return readBlobs(args, 0); }).then(function (read) {
+      self._send(read, flags, ack, withError);
+    }).catch(report);
+    this._blobs = mine;
+    mine.then(function () { if (self._blobs === mine) self._blobs = null; });
+    return this;
+  }
+  this._send(args, flags, ack, withError);
+  return this;
+};
+Socket.prototype._send = function (args, flags, ack, withError) {
   var encoded = encode(args);  // throws here (at the call) for values JSON cannot carry
   var self = this;
   SIO.whenReady(function () {
@@ -679,7 +629,6 @@ Socket.prototype.emit = function (event) {
       if (withError) safeCall(ack, self, [new Error("emit failed: arguments not encodable")]);
     }
   });
-  return this;
 };
 Socket.prototype.emitWithAck = function () {
   var self = this;
@@ -715,7 +664,7 @@ Socket.prototype._ackFn = function (id) {
     SIO.whenReady(function () {
       if (!self.io._id) return;  // freed: the connection that asked is gone, as is the answer
       pushBins(encoded.bins);
-      withStrings([self.nsp, encoded.text], function (n, t) { _sio_send_ack(self.io._id, n, id, t); });
+      withStrings([encoded.text], function (t) { _sio_send_ack(self.io._id, id, t); });
     });
   };
 };
@@ -768,7 +717,8 @@ lookup.__debug = {
   heapUsed: function () { return SIO.ready ? _sio_debug_heap_used() : 0; },
   memorySize: function () { return HEAPU8.length; },
   jsRegistrations: function () {
-    return [SIO.mgrs, SIO.gets, SIO.wss, SIO.timers, SIO.acks, SIO.freeing].reduce(function (n, o) {
+    var bk = Module["__sioBk"] || { w: {} };  // the browser backend's WebSockets (client/src/backend/browser)
+    return [SIO.mgrs, SIO.acks, SIO.freeing, bk.w].reduce(function (n, o) {
       return n + Object.keys(o).length;
     }, 0);
   }

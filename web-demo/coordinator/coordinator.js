@@ -4,9 +4,10 @@
 // auth.token when the header is absent). The server puts the socket in the rooms of the token's
 // rules; the page shows what those rooms receive:
 //   node-online / node-offline {id, name, org_id, collaboration_id}
-//   new_task, kill_containers, status_update, sync, message (from POST /api/emit)
+//   new_task, new_task_update, kill_containers, status_update, sync, message, delete_dataframe
+//   (from POST /api/emit; message also tells the room who joined or left it)
 //   algorithm_status_change, algorithm_log (from nodes)
-//   invalid_token / expired_token {message} when the token is refused (no rooms then)
+//   invalid_token / expired_token (no argument) when the token is refused (no rooms then)
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -62,8 +63,8 @@ function connect(token) {
   mine.on("disconnect", (reason) => status(`disconnected: ${reason}`, false));
   mine.on("connect_error", (err) => status(`connection failed: ${err.message}`, false));
   for (const ev of ["invalid_token", "expired_token"]) {
-    mine.on(ev, (d) => {
-      $("auth").textContent = `${ev}: ${d && d.message}`;
+    mine.on(ev, () => {  // no argument, as vantage6 sends them
+      $("auth").textContent = `${ev}: the server refused the token (no rooms joined)`;
       $("auth").className = "hint error";
     });
   }
@@ -75,9 +76,9 @@ function connect(token) {
     nodeState(n, "offline");
     feed("node-offline", n);
   });
-  for (const ev of ["new_task", "kill_containers", "status_update", "sync", "message", "algorithm_status_change",
-    "algorithm_log"]) {
-    mine.on(ev, (d) => feed(ev, d));
+  for (const ev of ["new_task", "new_task_update", "kill_containers", "status_update", "sync", "message",
+    "delete_dataframe", "algorithm_status_change", "algorithm_log"]) {
+    mine.on(ev, (d) => feed(ev, d === undefined ? "(no argument)" : d));
   }
 }
 

@@ -283,6 +283,11 @@ Result<json> parse_json(std::string_view text, std::size_t max_depth) {
   if (text.size() >= 3 && std::memcmp(text.data(), "\xEF\xBB\xBF", 3) == 0) {
     return make_error(Errc::bad_json, "byte order mark before JSON text");
   }
+  // nlohmann's lexer ends the input at a NUL byte and would accept whatever follows; no valid
+  // JSON text contains one (in strings it must be escaped), so refuse it here.
+  if (text.find('\0') != std::string_view::npos) {
+    return make_error(Errc::bad_json, "NUL byte in JSON text");
+  }
   json value = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false,
                            /*ignore_comments=*/false);
   if (value.is_discarded()) return make_error(Errc::bad_json, "invalid JSON");

@@ -5,11 +5,20 @@
 #include <utility>
 #include <vector>
 
+#include "sio/core/timer_delay.hpp"
+
 namespace sio::engineio {
 
 namespace {
 
 using std::chrono::milliseconds;
+
+// The heartbeat values of the handshake come from the server, a peer: like engine.io-client's
+// setTimeout, a delay below 1 ms or above 2^31-1 ms (pingInterval 9e18, say) becomes 1 ms, and
+// neither the sum nor the deadline can overflow.
+SteadyTime heartbeat_deadline(SteadyTime now, std::int64_t ms, std::int64_t more_ms = 0) {
+  return sio::deadline_after(now, sio::timer_delay(static_cast<double>(ms) + static_cast<double>(more_ms)));
+}
 
 // Bytes a packet takes in a v4 polling body: "<type><data>" or "b<base64>".
 std::size_t v4_encoded_size(const Packet& packet) {
@@ -192,7 +201,7 @@ void ClientSession::handle_packet(Packet packet, TransportKind from, SteadyTime 
   }
   if (options_.protocol == Protocol::v3) {
     // v3: every packet proves the connection alive (engine.io-client's onHeartbeat).
-    ping_deadline_ = now + milliseconds(handshake_.ping_interval_ms + handshake_.ping_timeout_ms);
+    ping_deadline_ = heartbeat_deadline(now, handshake_.ping_interval_ms, handshake_.ping_timeout_ms);
   }
   switch (packet.type) {
     case PacketType::message:
@@ -207,8 +216,8 @@ void ClientSession::handle_packet(Packet packet, TransportKind from, SteadyTime 
       break;
     case PacketType::pong:
       if (options_.protocol == Protocol::v3) {
-        next_ping_at_ = now + milliseconds(handshake_.ping_interval_ms);
-        ping_deadline_ = now + milliseconds(handshake_.ping_interval_ms + handshake_.ping_timeout_ms);
+        next_ping_at_ = heartbeat_deadline(now, handshake_.ping_interval_ms);
+        ping_deadline_ = heartbeat_deadline(now, handshake_.ping_interval_ms, handshake_.ping_timeout_ms);
         emit(ClientEvent{ClientEvent::Type::ping, {}, false, {}, {}});
       }
       break;
@@ -237,7 +246,7 @@ void ClientSession::handle_open(const Packet& packet, TransportKind from, Steady
   state_ = State::open;
   open_deadline_.reset();
   reset_heartbeat(now);
-  if (options_.protocol == Protocol::v3) next_ping_at_ = now + milliseconds(handshake_.ping_interval_ms);
+  if (options_.protocol == Protocol::v3) next_ping_at_ = heartbeat_deadline(now, handshake_.ping_interval_ms);
 
   ClientEvent event{ClientEvent::Type::open, {}, false, {}, handshake_};
   emit(std::move(event));
@@ -308,7 +317,7 @@ void ClientSession::fail(std::string reason, std::string detail, bool error_even
 }
 
 void ClientSession::reset_heartbeat(SteadyTime now) {
-  ping_deadline_ = now + milliseconds(handshake_.ping_interval_ms + handshake_.ping_timeout_ms);
+  ping_deadline_ = heartbeat_deadline(now, handshake_.ping_interval_ms, handshake_.ping_timeout_ms);
 }
 
 // ---- timers ----------------------------------------------------------------------------------
@@ -335,7 +344,7 @@ void ClientSession::handle_timeout(SteadyTime now) {
     // v3: the client pings; the pong must come within pingTimeout.
     next_ping_at_.reset();
     enqueue(Packet::text(PacketType::ping));
-    ping_deadline_ = now + milliseconds(handshake_.ping_timeout_ms);
+    ping_deadline_ = heartbeat_deadline(now, handshake_.ping_timeout_ms);
   }
 }
 

@@ -1,6 +1,6 @@
 // packet.cpp - Engine.IO packet codecs (WebSocket frames and polling payloads), v3 and v4.
 //
-// Wire forms (see /work/shared/protocol/NOTES.md sections 1 and 3.1):
+// Wire forms (docs/protocol.md sections 1 and 3.1):
 //   packet text            "<type digit><data>"                      e.g. "4hello", "2probe"
 //   v4 polling payload     packets joined by 0x1e, binary as "b<base64>"
 //   v4 WebSocket binary    raw bytes (no type byte)

@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "sio/core/timer_delay.hpp"
 #include "sio/engineio/handshake.hpp"
 
 namespace sio::engineio {
@@ -14,6 +15,12 @@ std::string_view to_string(ServerTransport kind) noexcept {
 ServerSession::ServerSession(std::string sid, Protocol protocol, ServerTransport transport,
                              ServerSessionOptions options, TimePoint now)
     : sid_(std::move(sid)), protocol_(protocol), transport_(transport), options_(options) {
+  // Delays as setTimeout takes them (1 ms .. 2^31-1 ms): sums such as ping_interval + ping_timeout
+  // and now + delay cannot overflow, whatever EngineOptions a program built.
+  for (auto* d : {&options_.ping_interval, &options_.ping_timeout, &options_.upgrade_timeout,
+                  &options_.close_timeout}) {
+    *d = timer_delay(*d);
+  }
   Handshake hs;
   hs.sid = sid_;
   if (transport_ == ServerTransport::polling && options_.allow_upgrades) hs.upgrades = {"websocket"};
@@ -21,7 +28,7 @@ ServerSession::ServerSession(std::string sid, Protocol protocol, ServerTransport
   hs.ping_timeout_ms = options_.ping_timeout.count();
   hs.max_payload = static_cast<std::int64_t>(options_.max_payload);
   handshake_json_ = encode_handshake(hs);
-  queue_.push_back(Packet::text(PacketType::open, handshake_json_));
+  enqueue(Packet::text(PacketType::open, handshake_json_));
   if (protocol_ == Protocol::v4) {
     ping_at_ = now + options_.ping_interval;
   } else {
@@ -32,14 +39,42 @@ ServerSession::ServerSession(std::string sid, Protocol protocol, ServerTransport
 
 // ---- application side -------------------------------------------------------------------
 
-void ServerSession::send(Packet packet, TimePoint /*now*/) {
-  if (state_ != State::open) return;
+ServerSession::SendResult ServerSession::send_shared(std::shared_ptr<const std::string> text,
+                                                     TimePoint now, bool droppable) {
+  if (state_ != State::open || transport_ != ServerTransport::websocket || !queue_.empty()) {
+    return send(Packet::message(text ? *text : std::string()), now, droppable);
+  }
+  const std::size_t limit = options_.max_buffered_bytes;
+  if (limit != 0 && buffered_ + text->size() + 1 > limit) {
+    if (droppable) return SendResult::dropped;
+    finish_close("send buffer full");
+    return SendResult::closed;
+  }
+  // As encode_frame does for a text message: the type digit, then the data.
+  Frame frame{std::string(1, '0' + static_cast<int>(PacketType::message)), false, std::move(text)};
+  push_frame(std::move(frame));
+  return SendResult::queued;
+}
+
+ServerSession::SendResult ServerSession::send(Packet packet, TimePoint /*now*/, bool droppable) {
+  if (state_ != State::open) return SendResult::closed;
+  const std::size_t limit = options_.max_buffered_bytes;
+  if (limit != 0 && buffered_ + packet.data.size() > limit) {
+    if (droppable) return SendResult::dropped;
+    finish_close("send buffer full");
+    return SendResult::closed;
+  }
   enqueue(std::move(packet));
   flush();
+  return SendResult::queued;
 }
 
 void ServerSession::close(TimePoint now, bool discard) {
   if (state_ == State::closed) return;
+  if (discard && state_ == State::open) {
+    shut_down();
+    return;
+  }
   if (state_ == State::open) {
     state_ = State::closing;
     pending_close_reason_ = "forced close";
@@ -138,7 +173,7 @@ void ServerSession::on_frame(std::string_view bytes, bool binary, TimePoint now)
     return;
   }
   if (packet->type == PacketType::ping && packet->data == "probe") {
-    frames_.push_back(encode_frame(Packet::text(PacketType::pong, "probe"), protocol_));
+    push_frame(encode_frame(Packet::text(PacketType::pong, "probe"), protocol_));
     upgrade_ = Upgrade::probed;
     if (poll_held_ && !poll_response_) {
       poll_response_ = encode({Packet::text(PacketType::noop)});
@@ -173,6 +208,10 @@ std::vector<Frame> ServerSession::take_frames() {
   std::vector<Frame> out;
   out.swap(frames_);
   return out;
+}
+
+void ServerSession::on_written(std::size_t bytes) noexcept {
+  buffered_ = bytes < buffered_ ? buffered_ - bytes : 0;
 }
 
 bool ServerSession::take_websocket_close() { return std::exchange(ws_close_, false); }
@@ -260,7 +299,15 @@ void ServerSession::on_packet(Packet packet, TimePoint now) {
   }
 }
 
-void ServerSession::enqueue(Packet packet) { queue_.push_back(std::move(packet)); }
+void ServerSession::push_frame(Frame frame) {
+  buffered_ += frame.size();
+  frames_.push_back(std::move(frame));
+}
+
+void ServerSession::enqueue(Packet packet) {
+  buffered_ += packet.data.size();
+  queue_.push_back(std::move(packet));
+}
 
 Body ServerSession::encode(std::vector<Packet> packets) const {
   return encode_payload(packets, protocol_, options_.supports_binary);
@@ -269,10 +316,15 @@ Body ServerSession::encode(std::vector<Packet> packets) const {
 void ServerSession::flush() {
   if (state_ == State::closed) return;
   if (transport_ == ServerTransport::websocket) {
-    for (const auto& packet : queue_) frames_.push_back(encode_frame(packet, protocol_));
+    // The frames stay counted in buffered_ (as frame bytes) until the I/O layer reports them
+    // written (on_written).
+    for (const auto& packet : queue_) {
+      buffered_ -= packet.data.size();
+      push_frame(encode_frame(packet, protocol_));
+    }
     queue_.clear();
     if (state_ == State::closing) {
-      frames_.push_back(encode_frame(Packet::text(PacketType::close), protocol_));
+      push_frame(encode_frame(Packet::text(PacketType::close), protocol_));
       ws_close_ = true;
       finish_close(pending_close_reason_);
     }
@@ -284,9 +336,28 @@ void ServerSession::flush() {
   if (queue_.empty()) return;
   std::vector<Packet> packets;
   packets.swap(queue_);
+  buffered_ = 0;  // handed to the GET's response (whose write has its own deadline)
   poll_response_ = encode(std::move(packets));
   poll_held_ = false;
   if (closing) finish_close(pending_close_reason_);
+}
+
+// Server shutdown (Node's engine.close(): socket.close(true)). No close packet, which clients
+// (python-engineio) take as a deliberate end and do not reconnect after: what is queued goes out,
+// a WebSocket gets its close frame only (as Node), a held GET the queued packets or a noop (Node
+// answers "1" there, which leaves python-socketio polling clients for good).
+void ServerSession::shut_down() {
+  if (transport_ == ServerTransport::websocket) {
+    flush();  // open: the queued packets as frames, no close packet
+    ws_close_ = true;
+  } else if (poll_held_ && !poll_response_) {
+    std::vector<Packet> packets;
+    packets.swap(queue_);
+    if (packets.empty()) packets.push_back(Packet::text(PacketType::noop));
+    poll_response_ = encode(std::move(packets));
+    poll_held_ = false;
+  }
+  finish_close("forced close");
 }
 
 void ServerSession::finish_close(std::string reason) {
@@ -299,6 +370,7 @@ void ServerSession::finish_close(std::string reason) {
   upgrade_ = Upgrade::none;
   state_ = State::closed;
   queue_.clear();
+  buffered_ = 0;
   ping_at_.reset();
   pong_deadline_.reset();
   upgrade_deadline_.reset();

@@ -24,6 +24,8 @@ std::chrono::milliseconds Backoff::duration(double random) {
   }
   ms = std::min(ms, max);
   if (ms < 0) ms = 0;
+  // max may be milliseconds::max(), whose double rounds up to 2^63: not convertible back.
+  if (ms >= 0x1p63) return std::chrono::milliseconds::max();
   return std::chrono::milliseconds(static_cast<std::int64_t>(ms));  // truncation, like "| 0"
 }
 

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "sio/core/timer_delay.hpp"
+
 namespace sio::socketio {
 
 namespace {
@@ -123,7 +125,7 @@ void ClientManager::open_engine(bool reconnect_attempt) {
   open_is_reconnect_ = reconnect_attempt;
   engine_sid_.clear();
   connect_deadline_.reset();
-  if (options_.timeout) connect_deadline_ = now_ + *options_.timeout;
+  if (options_.timeout) connect_deadline_ = sio::deadline_after(now_, *options_.timeout);
 }
 
 void ClientManager::close(TimePoint now) {
@@ -244,7 +246,7 @@ void ClientManager::reconnect() {
   }
   const auto delay = backoff_.duration(next_random());
   reconnecting_ = true;
-  reconnect_deadline_ = now_ + delay;
+  reconnect_deadline_ = sio::deadline_after(now_, delay);
 }
 
 std::optional<TimePoint> ClientManager::next_timeout() const {
@@ -403,7 +405,7 @@ std::size_t ClientManager::pending_acks(std::string_view nsp) const {
 }
 std::size_t ClientManager::send_buffer_size(std::string_view nsp) const {
   const SocketState* s = find(nsp);
-  return s ? s->send_buffer.size() + s->queue.size() : 0;
+  return s ? s->send_buffer.size() - s->dead_in_buffer + s->queue.size() : 0;
 }
 
 void ClientManager::connect(std::string_view nsp, TimePoint now) {
@@ -435,7 +437,29 @@ void ClientManager::socket_on_open(SocketState& s) {
 
 void ClientManager::send_connect(SocketState& s) {
   s.connect_pending = true;
-  sio::json auth = s.options.auth_provider ? s.options.auth_provider() : s.options.auth;
+  if (s.options.auth_deferred && !s.options.auth_provider) {
+    s.auth_token = ++auth_seq_;
+    outputs_.emplace_back(AuthRequest{s.nsp, s.auth_token});
+    return;
+  }
+  send_connect_with(s, s.options.auth_provider ? s.options.auth_provider() : s.options.auth);
+}
+
+void ClientManager::set_auth_deferred(std::string_view nsp, bool deferred) {
+  if (SocketState* s = find(nsp)) s->options.auth_deferred = deferred;
+}
+
+void ClientManager::provide_auth(std::string_view nsp, std::uint64_t token, sio::json auth) {
+  SocketState* s = find(nsp);
+  if (!s || token == 0 || s->auth_token != token || !s->connect_pending || !s->active ||
+      ready_state_ != ReadyState::open) {
+    return;
+  }
+  s->auth_token = 0;
+  send_connect_with(*s, std::move(auth));
+}
+
+void ClientManager::send_connect_with(SocketState& s, sio::json auth) {
   if (options_.protocol == Protocol::v4) {
     Packet packet = Packet::connect(s.nsp);
     packet.query = auth_to_query(auth);
@@ -468,7 +492,11 @@ void ClientManager::socket_on_connect(SocketState& s, std::string id, std::optio
   for (auto& ev : received) socket_emit_event(s, std::move(ev));
   std::deque<Packet> buffered;
   buffered.swap(s.send_buffer);
+  std::set<std::uint64_t> live;
+  live.swap(s.buffered_ack_ids);
+  s.dead_in_buffer = 0;
   for (auto& packet : buffered) {
+    if (packet.id && !live.count(*packet.id)) continue;  // its ack timed out: never sent
     notify_outgoing(s, packet.data);
     send_packet(packet);
   }
@@ -491,9 +519,7 @@ void ClientManager::socket_on_close(SocketState& s, const std::string& reason, c
 
 void ClientManager::socket_clear_acks(SocketState& s) {
   for (std::uint64_t id : s.acks.ids()) {
-    const bool buffered = std::any_of(s.send_buffer.begin(), s.send_buffer.end(),
-                                      [id](const Packet& p) { return p.id && *p.id == id; });
-    if (!buffered) s.acks.fail(id, make_error(Errc::disconnected, "socket has been disconnected"));
+    if (!s.buffered_ack_ids.count(id)) s.acks.fail(id, make_error(Errc::disconnected, "socket has been disconnected"));
   }
 }
 
@@ -577,16 +603,12 @@ void ClientManager::emit_packet(SocketState& s, const sio::json& args, AckTable:
   if (on_ack) {
     const auto timeout = options.timeout ? options.timeout : s.options.ack_timeout;
     std::optional<TimePoint> deadline;
-    if (timeout) deadline = now_ + *timeout;
+    if (timeout) deadline = sio::deadline_after(now_, *timeout);
     const std::uint64_t id = s.acks.next_id();
     SocketState* sp = &s;
     s.acks.add(
         [sp, id, on_ack = std::move(on_ack)](std::optional<sio::Error> error, sio::json result) {
-          if (error && error->code == Errc::timeout) {
-            auto& buf = sp->send_buffer;
-            buf.erase(std::remove_if(buf.begin(), buf.end(), [id](const Packet& p) { return p.id && *p.id == id; }),
-                      buf.end());
-          }
+          if (error && error->code == Errc::timeout) drop_buffered(*sp, id);
           on_ack(std::move(error), std::move(result));
         },
         deadline);
@@ -597,8 +619,16 @@ void ClientManager::emit_packet(SocketState& s, const sio::json& args, AckTable:
     notify_outgoing(s, packet.data);
     send_packet(packet);
   } else {
+    if (packet.id) s.buffered_ack_ids.insert(*packet.id);
     s.send_buffer.push_back(std::move(packet));
   }
+}
+
+void ClientManager::drop_buffered(SocketState& s, std::uint64_t ack_id) {
+  if (!s.buffered_ack_ids.erase(ack_id)) return;  // not (or no longer) buffered
+  if (++s.dead_in_buffer * 2 <= s.send_buffer.size()) return;
+  std::erase_if(s.send_buffer, [&](const Packet& p) { return p.id && !s.buffered_ack_ids.count(*p.id); });
+  s.dead_in_buffer = 0;
 }
 
 void ClientManager::add_to_queue(SocketState& s, sio::json args, AckCallback ack, EmitOptions options) {

@@ -1,6 +1,7 @@
 // Socket.IO packet codec (protocol v5, and v4 for Engine.IO v3 peers).
 #include "sio/socketio/packet.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <utility>
@@ -254,8 +255,13 @@ Result<Header> decode_text(std::string_view text, Protocol protocol, DecoderLimi
     bool too_many = false;
     while (i < text.size() && is_digit(text[i])) {
       if (!too_many) {
-        count = count * 10 + static_cast<std::size_t>(text[i] - '0');
-        if (count > limits.max_attachments) too_many = true;
+        const auto digit = static_cast<std::size_t>(text[i] - '0');
+        // (also stops before count * 10 + digit could wrap when the limit is SIZE_MAX)
+        if (count > (limits.max_attachments - digit) / 10 || digit > limits.max_attachments) {
+          too_many = true;
+        } else {
+          count = count * 10 + digit;
+        }
       }
       ++i;
     }
@@ -366,7 +372,8 @@ Result<std::optional<Packet>> Decoder::feed_text(std::string_view text) {
     pending_ = std::move(header->packet);
     expected_ = header->attachments;
     buffers_.clear();
-    buffers_.reserve(expected_);
+    // Attachments arrive one message at a time: reserve a little, never what the peer announced.
+    buffers_.reserve(std::min<std::size_t>(expected_, 16));
     return std::optional<Packet>{};
   }
   return std::optional<Packet>{std::move(header->packet)};

@@ -42,8 +42,17 @@ function first(args, n) {
 function check(cond, what) {
   if (!cond) throw new Error(what);
 }
+// Tests wait for events, never for a speed: every wait below is bounded generously (a test must
+// pass on a busy machine), and a test fails on a stall (no awaited event for kStallMs), not on
+// its total duration.
+const kWaitMs = 30000;
+const kStallMs = 60000;
+let lastProgress = performance.now();
+function progress() {
+  lastProgress = performance.now();
+}
 // Resolves with the arguments of the next `event` on `emitter`; rejects after ms.
-function next(emitter, event, ms = 10000) {
+function next(emitter, event, ms = kWaitMs) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       emitter.off(event, on);
@@ -52,6 +61,7 @@ function next(emitter, event, ms = 10000) {
     const on = (...args) => {
       clearTimeout(timer);
       emitter.off(event, on);
+      progress();
       resolve(args);
     };
     emitter.on(event, on);
@@ -159,6 +169,25 @@ test("binary: ArrayBuffer and typed arrays both ways", async () => {
   const ack = await s.emitWithAck("get-binary");
   eq(ack, new Uint8Array([6, 7, 8]).buffer, "binary ack");
   eq(first(await bin, 2), [new Uint8Array([1, 2, 3]).buffer, { nested: new Uint8Array([4, 5]).buffer }], "server binary");
+});
+
+test("Blob arguments are sent as binary, in order with the emits around them", async () => {
+  const s = track(await connected(open()));
+  const echoes = [];
+  s.on("echo", (...args) => echoes.push(args));
+  s.emit("echo", new Blob([new Uint8Array([1, 2, 3])]), { nested: new Blob(["hé"]) });
+  s.emit("echo", "after");  // no Blob, but made after the one above: arrives after it
+  eq(await s.emitWithAck("echo", new Blob([new Uint8Array([9])])), new Uint8Array([9]).buffer, "ack of a Blob");
+  check(echoes.length >= 2, `echoes: ${echoes.length}`);
+  eq(first(echoes[0], 2), [new Uint8Array([1, 2, 3]).buffer, { nested: new TextEncoder().encode("hé").buffer }],
+     "Blobs as ArrayBuffers");
+  eq(first(echoes[1], 1), ["after"], "order kept");
+});
+
+test("auth function answering asynchronously", async () => {
+  const s = track(open("/secure", { auth: (cb) => setTimeout(() => cb({ token: "t0ken", user: "later" }), 50) }));
+  await connected(s);
+  eq((await s.emitWithAck("whoami")).user, "later", "auth given later");
 });
 
 test("once, off and onAny / offAny / onAnyOutgoing", async () => {
@@ -324,12 +353,13 @@ test("autoConnect: false, then open()", async () => {
 // Lifetime: a Manager closed because its last socket disconnected (socket.io-client's
 // Manager._destroy -> _close) is freed, C++ side and JS registrations, on a later tick.
 // io.__debug is internal (counters for this test), not socket.io-client API.
-async function until(cond, what, ms = 10000) {
+async function until(cond, what, ms = kWaitMs) {
   const deadline = performance.now() + ms;
   while (!cond()) {
     if (performance.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+  progress();
 }
 // n forceNew clients, 10 at a time: connect, one ack each, then disconnect (every other one from
 // inside a listener, i.e. while the C++ loop is dispatching). Resolves when all are freed.
@@ -393,6 +423,20 @@ test("a freed Manager is made again when used: connect(), emit, setters", async 
   check(m.listeners("open").includes(listener), "listener kept");
 });
 
+test("a Manager closed while its socket is active is freed; open() brings the socket back", async () => {
+  const s = track(await connected(open()));
+  const m = s.io;
+  const down = next(s, "disconnect");
+  m.close();
+  eq((await down)[0], "forced close", "disconnect reason");
+  await until(() => m._id === 0, "freed after close()");
+  check(s.active && !s.connected, "the socket stays active (subscribed), not connected");
+  const up = next(s, "connect");
+  m.open();
+  await up;
+  eq(await s.emitWithAck("echo", "back"), "back", "works after reopening");
+});
+
 test("Manager setters work at any time (socket.io-client's getters/setters)", async () => {
   // A 60 s reconnection delay at creation, changed to 50 ms once connected.
   const s = track(await connected(open("", { reconnectionDelay: 60000, reconnectionDelayMax: 60000 })));
@@ -426,14 +470,23 @@ test("Manager setters work at any time (socket.io-client's getters/setters)", as
 (async () => {
   for (const t of tests) {
     const started = performance.now();
+    progress();
+    let watchdog;
     try {
-      await Promise.race([
-        t.fn(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error("test deadline (30 s)")), 30000)),
-      ]);
+      // A stall guard, not a deadline: fails only when nothing awaited happened for kStallMs.
+      const stalled = new Promise((_, reject) => {
+        watchdog = setInterval(() => {
+          if (performance.now() - lastProgress > kStallMs) {
+            reject(new Error(`stalled: no awaited event for ${kStallMs / 1000} s`));
+          }
+        }, 1000);
+      });
+      await Promise.race([t.fn(), stalled]);
       results.push(`PASS ${t.name}`);
     } catch (e) {
       results.push(`FAIL ${t.name}: ${(e && e.message) || e}`);
+    } finally {
+      clearInterval(watchdog);
     }
     log(`${results[results.length - 1]} (${Math.round(performance.now() - started)} ms)`);
     while (sockets.length) sockets.pop().disconnect();

@@ -16,12 +16,14 @@
 #include <vector>
 
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
 
 #include "../common/bcrypt.hpp"
+#include "../common/credentials.hpp"
+#include "../common/password_checks.hpp"
 #include "sio/server/static_files.hpp"
 
 namespace sio::admin {
@@ -80,6 +82,12 @@ std::string random_hex(std::size_t bytes) {
   return out;
 }
 
+std::string session_digest(std::string_view id) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(id.data()), id.size(), digest);
+  return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
+}
+
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
 // Node's querystring-parsed object: repeated keys become arrays.
@@ -126,16 +134,24 @@ struct AdminUi::State : std::enable_shared_from_this<State> {
   server::Server* srv = nullptr;
   boost::asio::any_io_executor executor;
   std::weak_ptr<Namespace> admin;
-  std::vector<std::weak_ptr<Namespace>> nsps;  // in creation order, as Node's io._nsps
-  std::shared_ptr<boost::asio::thread_pool> verifier = std::make_shared<boost::asio::thread_pool>(1);
+  // Every namespace seen, keyed by creation number (the order of Node's io._nsps); entries of
+  // namespaces that are gone are dropped by the stats tick (listing and sweep, below).
+  std::map<std::uint64_t, std::weak_ptr<Namespace>> nsps;
+  std::uint64_t next_nsp = 0;
+  std::uint64_t sweep_from = 0;  // where the next tick's sweep starts
+  bool warned_namespace_cap = false;
+  std::shared_ptr<apps::PasswordCheckPool> verifier = std::make_shared<apps::PasswordCheckPool>();
   std::shared_ptr<boost::asio::steady_timer> timer;
 
-  std::set<std::string> sessions;                  // the package's InMemoryStore
+  // The package's InMemoryStore, holding SHA-256 digests of the session ids: a lookup's timing
+  // tells nothing about the secret ids themselves.
+  std::set<std::string> sessions;
   // admin socket -> (session id to send on connect, when); dropped after a minute if it never connects
   std::map<SocketId, std::pair<std::string, std::chrono::steady_clock::time_point>> pending_session;
   std::vector<Aggregate> aggregated;
   std::vector<std::weak_ptr<EngineSocket>> engine_sessions;
   bool transport_check_posted = false;
+  std::set<std::string> transport_checks;  // Engine.IO ids whose transport changed
 
   struct Tracked {
     std::weak_ptr<Socket> socket;
@@ -143,7 +159,10 @@ struct AdminUi::State : std::enable_shared_from_this<State> {
     std::string transport;
     json data;
   };
-  std::map<std::pair<std::string, SocketId>, Tracked> tracked;  // (nsp, id)
+  using TrackedKey = std::pair<std::string, SocketId>;  // (nsp, id)
+  std::map<TrackedKey, Tracked> tracked;
+  std::map<std::string, std::set<TrackedKey>> tracked_by_conn;  // Engine.IO id -> its sockets
+  TrackedKey next_check;  // where the next tick's round of data checks starts
 
   bool live() const {
     auto a = admin.lock();
@@ -156,7 +175,7 @@ struct AdminUi::State : std::enable_shared_from_this<State> {
   }
 
   NamespacePtr find_nsp(const std::string& name) {
-    for (const auto& w : nsps) {
+    for (const auto& [number, w] : nsps) {
       auto n = w.lock();
       if (n && n->name() == name) return n;
     }
@@ -219,7 +238,7 @@ struct AdminUi::State : std::enable_shared_from_this<State> {
 
   json all_sockets() const {
     json out = json::array();
-    for (const auto& w : nsps) {
+    for (const auto& [number, w] : nsps) {
       auto n = w.lock();
       if (!n) continue;
       for (const auto& [id, s] : n->sockets()) out.push_back(serialize(*s));
@@ -240,8 +259,10 @@ struct AdminUi::State : std::enable_shared_from_this<State> {
   void on_socket_connected(Socket& s) {
     const std::string nsp = s.nsp().name();
     const auto conn = s.conn();
+    const std::string conn_id = conn ? conn->id() : std::string();
     tracked[{nsp, s.id()}] = Tracked{s.weak_from_this(), nsp, conn ? std::string(conn->transport()) : "",
                                      data_without_admin(s.data)};
+    tracked_by_conn[conn_id].insert({nsp, s.id()});
     emit_admin("socket_connected", json::array({serialize(s), iso_now()}));
     std::weak_ptr<State> weak = weak_from_this();
     const std::string id = s.id();
@@ -261,16 +282,20 @@ struct AdminUi::State : std::enable_shared_from_this<State> {
         st->emit_admin("event_sent", json::array({nsp, id, std::move(all), iso_now()}));
       });
     }
-    s.on_disconnect([weak, nsp, id](const std::string& reason) {
+    s.on_disconnect([weak, nsp, id, conn_id](const std::string& reason) {
       auto st = weak.lock();
       if (!st) return;
       st->tracked.erase({nsp, id});
+      if (auto it = st->tracked_by_conn.find(conn_id); it != st->tracked_by_conn.end()) {
+        it->second.erase({nsp, id});
+        if (it->second.empty()) st->tracked_by_conn.erase(it);
+      }
       st->emit_admin("socket_disconnected", json::array({nsp, id, reason, iso_now()}));
     });
   }
 
   void instrument(Namespace& n) {
-    nsps.push_back(n.weak_from_this());
+    nsps.emplace(next_nsp++, n.weak_from_this());
     if (!development || n.name() == opts.namespace_name) return;  // the admin namespace: see attach
     std::weak_ptr<State> weak = weak_from_this();
     n.on_connection([weak](Socket& s) {
@@ -291,39 +316,58 @@ struct AdminUi::State : std::enable_shared_from_this<State> {
     });
   }
 
-  // socket_updated for sockets whose transport (upgrade) or data changed since last seen.
-  void check_updates() {
-    if (!development) return;
-    for (auto it = tracked.begin(); it != tracked.end();) {
-      auto s = it->second.socket.lock();
-      if (!s || !s->connected()) {
-        ++it;  // its disconnect handler removes it
-        continue;
+  // socket_updated for one tracked socket whose transport (upgrade) or data changed since last
+  // seen.
+  void check_update(Tracked& t) {
+    auto s = t.socket.lock();
+    if (!s || !s->connected()) return;  // its disconnect handler removes it
+    if (const auto conn = s->conn()) {
+      const std::string transport(conn->transport());
+      if (transport != t.transport) {
+        t.transport = transport;
+        emit_admin("socket_updated", json::array({{{"id", s->id()}, {"nsp", t.nsp}, {"transport", transport}}}));
       }
-      auto& t = it->second;
-      if (const auto conn = s->conn()) {
-        const std::string transport(conn->transport());
-        if (transport != t.transport) {
-          t.transport = transport;
-          emit_admin("socket_updated", json::array({{{"id", s->id()}, {"nsp", t.nsp}, {"transport", transport}}}));
-        }
-      }
-      json data = data_without_admin(s->data);
-      if (data != t.data) {
-        t.data = data;
-        emit_admin("socket_updated", json::array({{{"id", s->id()}, {"nsp", t.nsp}, {"data", std::move(data)}}}));
-      }
-      ++it;
+    }
+    json data = data_without_admin(s->data);
+    if (data != t.data) {
+      t.data = data;
+      emit_admin("socket_updated", json::array({{{"id", s->id()}, {"nsp", t.nsp}, {"data", std::move(data)}}}));
     }
   }
 
-  void schedule_transport_check() {
-    if (transport_check_posted || !executor) return;
+  // The stats tick's round: opts.socket_checks_per_tick tracked sockets, resuming where the last
+  // round stopped (socket.data has no change hook; every socket is looked at within
+  // ceil(sockets / socket_checks_per_tick) ticks).
+  void check_updates() {
+    if (!development || tracked.empty()) return;
+    auto it = tracked.lower_bound(next_check);
+    for (std::size_t n = 0; n < opts.socket_checks_per_tick && n < tracked.size(); ++n) {
+      if (it == tracked.end()) it = tracked.begin();
+      check_update(it->second);
+      ++it;
+    }
+    next_check = it == tracked.end() ? TrackedKey{} : it->first;
+  }
+
+  // An Engine.IO session changed transport: soon (not in the middle of a send), check the
+  // sockets of that session only.
+  void schedule_transport_check(const std::string& conn_id) {
+    if (!development || !executor) return;
+    transport_checks.insert(conn_id);
+    if (transport_check_posted) return;
     transport_check_posted = true;
     boost::asio::post(executor, [weak = weak_from_this()] {
-      if (auto st = weak.lock()) {
-        st->transport_check_posted = false;
-        st->check_updates();
+      auto st = weak.lock();
+      if (!st) return;
+      st->transport_check_posted = false;
+      const auto conns = std::move(st->transport_checks);
+      st->transport_checks.clear();
+      for (const auto& conn_id : conns) {
+        const auto by = st->tracked_by_conn.find(conn_id);
+        if (by == st->tracked_by_conn.end()) continue;
+        for (const auto& key : by->second) {
+          if (auto t = st->tracked.find(key); t != st->tracked.end()) st->check_update(t->second);
+        }
       }
     });
   }
@@ -335,14 +379,7 @@ struct AdminUi::State : std::enable_shared_from_this<State> {
     for (const auto& w : engine_sessions) {
       if (auto c = w.lock(); c && c->transport() == "polling") ++polling;
     }
-    json namespaces = json::array();
-    std::erase_if(nsps, [](const std::weak_ptr<Namespace>& w) {
-      auto n = w.lock();
-      return !n || n->server() == nullptr;
-    });
-    for (const auto& w : nsps) {
-      if (auto n = w.lock()) namespaces.push_back({{"name", n->name()}, {"socketsCount", n->sockets().size()}});
-    }
+    json namespaces = list_namespaces();
     const double uptime =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - kProcessStart).count();
     check_updates();
@@ -358,6 +395,37 @@ struct AdminUi::State : std::enable_shared_from_this<State> {
                                    {"aggregatedEvents", take_aggregated()},
                                    {"namespaces", std::move(namespaces)},
                                }}));
+  }
+
+  static bool gone(const NamespacePtr& n) { return !n || n->server() == nullptr; }
+
+  // server_stats.namespaces: the first opts.max_stats_namespaces live namespaces in creation
+  // order (all of them, as Node, below that number). The work does not grow with the number of
+  // namespaces: at most that many are listed, each dead entry met is dropped once, and a sweep
+  // of as many entries (resuming where the last one stopped) drops dead ones further on.
+  json list_namespaces() {
+    const std::size_t cap = opts.max_stats_namespaces;
+    json out = json::array();
+    auto it = nsps.begin();
+    while (it != nsps.end() && out.size() < cap) {
+      auto n = it->second.lock();
+      if (gone(n)) {
+        it = nsps.erase(it);
+        continue;
+      }
+      out.push_back({{"name", n->name()}, {"socketsCount", n->sockets().size()}});
+      ++it;
+    }
+    if (it != nsps.end() && !warned_namespace_cap) {
+      warned_namespace_cap = true;
+      log("more than " + std::to_string(cap) + " namespaces: server_stats lists the first " + std::to_string(cap));
+    }
+    auto sweep = nsps.lower_bound(sweep_from);
+    for (std::size_t seen = 0; seen < cap && sweep != nsps.end(); ++seen) {
+      sweep = gone(sweep->second.lock()) ? nsps.erase(sweep) : std::next(sweep);
+    }
+    sweep_from = sweep == nsps.end() ? 0 : sweep->first;
+    return out;
   }
 
   void start_timer() {
@@ -382,32 +450,46 @@ struct AdminUi::State : std::enable_shared_from_this<State> {
     if (!opts.auth) return next(std::nullopt);
     const json& auth = socket.handshake().auth;
     if (!auth.is_object()) return next(kInvalidCredentials);
-    if (auto it = auth.find("sessionId"); it != auth.end() && it->is_string() && sessions.count(it->get<std::string>())) {
+    if (auto it = auth.find("sessionId"); it != auth.end() && it->is_string() && sessions.count(session_digest(it->get_ref<const std::string&>()))) {
       return next(std::nullopt);
     }
     const auto user = auth.find("username");
     const auto pass = auth.find("password");
-    if (user == auth.end() || !user->is_string() || *user != opts.username || pass == auth.end() ||
-        !pass->is_string()) {
+    if (user == auth.end() || !user->is_string() || pass == auth.end() || !pass->is_string()) {
       log("refused " + socket.id() + ": invalid credentials");
       return next(kInvalidCredentials);
     }
-    // bcrypt takes tens of milliseconds: on the worker, then back on the executor.
-    boost::asio::post(*verifier, [weak = weak_from_this(), ex = executor, password = pass->get<std::string>(),
-                                  hash = opts.password_hash, id = socket.id(), next] {
-      const bool ok = apps::bcrypt_verify(password, hash);
-      boost::asio::post(ex, [weak, ok, id, next] {
-        auto st = weak.lock();
-        if (!st || !ok) {
-          log("refused " + id + ": invalid credentials");
-          return next(kInvalidCredentials);
-        }
-        const std::string session = random_hex(8);
-        st->sessions.insert(session);
-        st->pending_session[id] = {session, std::chrono::steady_clock::now()};
-        next(std::nullopt);
-      });
-    });
+    const auto& user_ref = user->get_ref<const std::string&>();
+    const auto& pass_ref = pass->get_ref<const std::string&>();
+    if (const auto why = apps::Credentials::refuse_unchecked(user_ref, pass_ref)) {
+      log("refused " + socket.id() + ": " + *why);
+      return next(kInvalidCredentials);
+    }
+    // bcrypt takes tens of milliseconds: on a worker, then back on the executor. A wrong username
+    // costs the same bcrypt as a wrong password (no username oracle).
+    const auto conn = socket.conn();
+    const bool queued = verifier->submit(
+        conn ? conn->id() : socket.id(),
+        [password = pass_ref, hash = opts.password_hash, user_ok = user_ref == opts.username] {
+          return apps::bcrypt_verify(password, hash) && user_ok;
+        },
+        [weak = weak_from_this(), ex = executor, id = socket.id(), next](bool ok) {
+          boost::asio::post(ex, [weak, ok, id, next] {
+            auto st = weak.lock();
+            if (!st || !ok) {
+              log("refused " + id + ": invalid credentials");
+              return next(kInvalidCredentials);
+            }
+            const std::string session = random_hex(8);
+            st->sessions.insert(session_digest(session));
+            st->pending_session[id] = {session, std::chrono::steady_clock::now()};
+            next(std::nullopt);
+          });
+        });
+    if (!queued) {
+      log("refused " + socket.id() + ": too many password checks pending");
+      next(kInvalidCredentials);
+    }
   }
 
   void on_admin_connection(Socket& socket) {
@@ -554,9 +636,13 @@ class CountingSession final : public EngineSocket, public std::enable_shared_fro
   const server::HandshakeInfo& handshake() const override { return inner_->handshake(); }
   engineio::Protocol protocol() const override { return inner_->protocol(); }
   std::string_view transport() const override { return inner_->transport(); }
-  void send(std::string data, bool binary) override {
+  bool send(std::string data, bool binary, bool droppable) override {
     count("packetsOut", "bytesOut", data.size());
-    inner_->send(std::move(data), binary);
+    return inner_->send(std::move(data), binary, droppable);
+  }
+  bool send_shared(std::shared_ptr<const std::string> text, bool droppable) override {
+    count("packetsOut", "bytesOut", text ? text->size() : 0);
+    return inner_->send_shared(std::move(text), droppable);
   }
   void close() override { inner_->close(); }
 
@@ -568,7 +654,7 @@ class CountingSession final : public EngineSocket, public std::enable_shared_fro
     st->push_event(bytes, std::nullopt, static_cast<std::int64_t>(size));
     if (inner_->transport() != transport_) {  // upgraded: tell the UI soon (not in the middle of a send)
       transport_ = std::string(inner_->transport());
-      st->schedule_transport_check();
+      st->schedule_transport_check(inner_->id());
     }
   }
 
@@ -609,6 +695,8 @@ AdminUi::AdminUi(AdminOptions options) : state_(std::make_shared<State>()) {
   if (options.ui_path.empty() || options.ui_path[0] != '/') throw std::invalid_argument("the admin UI path must start with '/'");
   while (options.ui_path.size() > 1 && options.ui_path.back() == '/') options.ui_path.pop_back();
   if (options.stats_interval.count() <= 0) throw std::invalid_argument("the stats interval must be positive");
+  if (options.max_stats_namespaces == 0) throw std::invalid_argument("max_stats_namespaces must be positive");
+  if (options.socket_checks_per_tick == 0) throw std::invalid_argument("socket_checks_per_tick must be positive");
   if (!options.ui_dir.empty()) state_->ui_root = resolve_ui_root(options.ui_dir);
   state_->development = options.mode == "development";
   state_->server_id = options.server_id.empty() ? state_->hostname : options.server_id;
@@ -618,7 +706,6 @@ AdminUi::AdminUi(AdminOptions options) : state_(std::make_shared<State>()) {
 AdminUi::~AdminUi() {
   if (state_->timer) state_->timer->cancel();
   state_->verifier->stop();
-  state_->verifier->join();
 }
 
 const AdminOptions& AdminUi::options() const { return state_->opts; }

@@ -51,6 +51,12 @@ struct AdminOptions {
   // HTTP path of the UI: `<ui_path>` redirects to `<ui_path>/`, files below it come from ui_dir.
   std::string ui_path = "/admin";
   std::chrono::milliseconds stats_interval{2000};
+  // server_stats lists at most this many namespaces (the first ones created); a tick's work is
+  // bounded by it, not by how many namespaces clients made.
+  std::size_t max_stats_namespaces = 1000;
+  // Development mode: sockets whose socket.data is compared with its last copy per stats tick
+  // (round robin), so that a tick's work does not grow with the number of sockets either.
+  std::size_t socket_checks_per_tick = 1000;
 };
 
 class AdminUi {

@@ -1,10 +1,14 @@
 #include "app.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+
+#include <openssl/crypto.h>
 
 #include <boost/asio/signal_set.hpp>
 
@@ -17,9 +21,9 @@ json read_json_file(const std::string& path) {
   if (!in) throw ConfigError("cannot read " + path);
   std::stringstream ss;
   ss << in.rdbuf();
-  json j = json::parse(ss.str(), nullptr, false);
-  if (j.is_discarded()) throw ConfigError(path + ": not valid JSON");
-  return j;
+  auto parsed = parse_json(ss.str());
+  if (!parsed) throw ConfigError(path + ": not valid JSON (" + parsed.error().message + ")");
+  return std::move(parsed.value());
 }
 
 namespace {
@@ -92,7 +96,7 @@ server::CorsOptions cors_from_json(const json& cors) {
     if (o.is_string()) {
       out.origins.push_back(o.get<std::string>());
     } else if (o.is_boolean()) {
-      if (o.get<bool>()) out.origins.push_back("*");
+      out.reflect_origin = o.get<bool>();  // Node's cors: true reflects the request's origin
     } else if (o.is_array()) {
       for (const auto& e : o) {
         if (!e.is_string()) throw ConfigError("cors.origin entries must be strings");
@@ -111,11 +115,14 @@ server::CorsOptions cors_from_json(const json& cors) {
 
 void apply_node_options(server::ServerOptions& options, const json& config, std::string_view app) {
   if (!config.is_object()) throw ConfigError("server options must be a JSON object");
+  // Node's timers take at most 2^31-1 ms; larger values would overflow our clocks.
+  constexpr long long kMaxMs = 2147483647;
   auto ms = [&](const char* key) {
     const json& v = config[key];
-    if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<long long>() >= 0)) {
-      throw ConfigError(std::string(key) + " must be a non-negative integer (milliseconds)");
-    }
+    const bool in_range = (v.is_number_unsigned() && v.get<unsigned long long>() <= kMaxMs) ||
+                          (v.is_number_integer() && !v.is_number_unsigned() && v.get<long long>() >= 0 &&
+                           v.get<long long>() <= kMaxMs);
+    if (!in_range) throw ConfigError(std::string(key) + " must be an integer from 0 to 2147483647 (milliseconds)");
     return std::chrono::milliseconds(v.get<long long>());
   };
   auto boolean = [&](const char* key) {
@@ -129,7 +136,11 @@ void apply_node_options(server::ServerOptions& options, const json& config, std:
       }
       options.path = value.get<std::string>();
     } else if (key == "maxHttpBufferSize") {
-      if (!value.is_number() || value.get<double>() < 1) throw ConfigError("maxHttpBufferSize must be a positive number");
+      // Up to 2^53 bytes (exact in a double, far past any memory): a larger number would not
+      // convert to a size.
+      if (!value.is_number() || !(value.get<double>() >= 1 && value.get<double>() <= 9007199254740992.0)) {
+        throw ConfigError("maxHttpBufferSize must be a number from 1 to 2^53");
+      }
       options.max_http_buffer_size = static_cast<std::size_t>(value.get<double>());
     } else if (key == "cors") {
       options.cors = cors_from_json(value);
@@ -189,6 +200,30 @@ std::string bearer_token(const std::map<std::string, std::string>& headers) {
   return trim(v.substr(7));
 }
 
+bool secret_equals(std::string_view given, std::string_view expected) {
+  // Compare over the expected secret's length whatever the given length, so that the time
+  // depends on neither the content nor how much of it matches.
+  std::string padded(expected.size(), '\0');
+  given.copy(padded.data(), std::min(given.size(), expected.size()));
+  const bool same = CRYPTO_memcmp(padded.data(), expected.data(), expected.size()) == 0;
+  return same && given.size() == expected.size();
+}
+
+std::optional<json> parse_json_body(const std::string& body, std::string& error) {
+  auto parsed = parse_json(body);
+  if (!parsed) {
+    error = parsed.error().code == Errc::too_deep
+                ? "body nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"
+                : "body is not valid JSON";
+    return std::nullopt;
+  }
+  if (!parsed.value().is_object()) {
+    error = "body must be a JSON object";
+    return std::nullopt;
+  }
+  return std::move(parsed.value());
+}
+
 server::HttpResponse json_response(unsigned status, const json& body) {
   server::HttpResponse r;
   r.status = status;
@@ -210,6 +245,13 @@ void log(std::string_view app, std::string_view message) {
   std::cerr << "[" << app << "] " << message << std::endl;
 }
 
+std::string installed_asset(std::string_view relative) {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const auto dir = ec ? std::filesystem::current_path(ec) : exe.parent_path();
+  return (dir / "sio-apps-assets" / std::filesystem::path(relative)).string();
+}
+
 void run_until_signal(boost::asio::io_context& io, server::Server& server, const std::string& host,
                       std::string_view app) {
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -221,6 +263,10 @@ void run_until_signal(boost::asio::io_context& io, server::Server& server, const
   });
   std::cout << "listening on http://" << host << ":" << server.port() << "/" << std::endl;
   io.run();
+  // The close started writes (WebSocket close frames, the answers to held polling GETs): let
+  // them go out, so that clients see a closed transport and reconnect; at most one second.
+  io.restart();
+  io.run_for(std::chrono::seconds(1));
 }
 
 Args::Args(int argc, char** argv, std::map<std::string, bool> known) {

@@ -22,7 +22,8 @@ struct ConfigError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Reads a JSON file; ConfigError naming the file on a missing file or bad JSON.
+// Reads a JSON file (sio::parse_json: nesting deeper than kMaxJsonDepth is refused); ConfigError
+// naming the file on a missing file, bad JSON or too deep JSON.
 json read_json_file(const std::string& path);
 
 // Reads a dotenv file (KEY=VALUE lines, '#' comments, optional "export ", single/double quotes;
@@ -53,6 +54,15 @@ std::int64_t now_s();
 // "Bearer <token>" -> token ("" when absent or another scheme).
 std::string bearer_token(const std::map<std::string, std::string>& headers);
 
+// True when `given` equals the secret `expected`, in time that depends only on expected's length
+// (CRYPTO_memcmp): API tokens and keys.
+bool secret_equals(std::string_view given, std::string_view expected);
+
+// The JSON object of an HTTP API request body, through sio::parse_json (depth-limited);
+// nullopt with `error` set ("body is not valid JSON", "... nested deeper ...", "body must be a
+// JSON object") otherwise.
+std::optional<json> parse_json_body(const std::string& body, std::string& error);
+
 // An HTTP response with a JSON body.
 server::HttpResponse json_response(unsigned status, const json& body);
 
@@ -62,6 +72,10 @@ void serve_static_files_after(server::Server& server, const std::string& dir);
 
 // Prints "[app] message" on stderr.
 void log(std::string_view app, std::string_view message);
+
+// A file or directory the build installs beside the apps' executables (sio-apps-assets/ next to
+// the running executable, found through /proc/self/exe): e.g. installed_asset("admin-ui").
+std::string installed_asset(std::string_view relative);
 
 // Prints "listening on http://host:port/" (what tests and scripts wait for) and runs io until
 // SIGINT/SIGTERM, which close the server.

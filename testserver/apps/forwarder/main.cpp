@@ -21,20 +21,13 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/thread_pool.hpp>
 
 #include "../common/app.hpp"
-#include "../common/bcrypt.hpp"
+#include "../common/credentials.hpp"
+#include "../common/password_checks.hpp"
 #include "admin_ui.hpp"
 #include "sio/server/server.hpp"
 
-#ifndef SIO_DEFAULT_CLIENT_BUNDLE
-#define SIO_DEFAULT_CLIENT_BUNDLE ""
-#endif
-#ifndef SIO_DEFAULT_ADMIN_UI
-#define SIO_DEFAULT_ADMIN_UI ""
-#endif
 
 namespace {
 
@@ -45,30 +38,6 @@ using sio::server::Next;
 using sio::server::Socket;
 
 constexpr std::string_view kApp = "forwarder";
-
-struct Credential {
-  std::string username;
-  std::string password;  // plain or bcrypt hash
-};
-
-std::vector<Credential> load_credentials(const std::string& path) {
-  const json j = sio::apps::read_json_file(path);
-  if (!j.is_array()) throw ConfigError(path + ": expected an array of {\"username\", \"password\"}");
-  std::vector<Credential> out;
-  for (const auto& e : j) {
-    if (!e.is_object() || !e.contains("username") || !e["username"].is_string() || !e.contains("password") ||
-        !e["password"].is_string()) {
-      throw ConfigError(path + ": every entry needs string \"username\" and \"password\"");
-    }
-    const std::string pw = e["password"].get<std::string>();
-    if (pw.rfind("$2", 0) == 0 && pw.size() == 60 && !sio::apps::is_bcrypt_hash(pw)) {
-      throw ConfigError(path + ": the password of \"" + e["username"].get<std::string>() +
-                        "\" looks like a bcrypt hash we cannot check ($2a$/$2b$/$2y$, cost 04-16)");
-    }
-    out.push_back({e["username"].get<std::string>(), pw});
-  }
-  return out;
-}
 
 std::string socket_type(const Socket& socket) {
   const auto it = socket.data.find("type");
@@ -90,7 +59,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<boost::asio::io_context> io;
   std::unique_ptr<sio::server::Server> server;
   std::unique_ptr<sio::admin::AdminUi> admin;  // the /admin namespace and UI (before the server dies)
-  boost::asio::thread_pool verifier(1);  // bcrypt checks off the server's thread
+  // bcrypt checks off the server's thread, bounded per connection and in all.
+  sio::apps::PasswordCheckPool verifier;
   try {
     sio::apps::Args args(argc, argv,
                          {{"dir", true}, {"config", true}, {"credentials", true}, {"env", true},
@@ -102,16 +72,21 @@ int main(int argc, char** argv) {
     }
     const std::string dir = args.get("dir").value_or(".");
     const json config = sio::apps::read_json_file(args.get("config").value_or(dir + "/config.json"));
-    const auto credentials = std::make_shared<const std::vector<Credential>>(
-        load_credentials(args.get("credentials").value_or(dir + "/credentials.json")));
+    const auto credentials = std::make_shared<const sio::apps::Credentials>(
+        sio::apps::Credentials::load(args.get("credentials").value_or(dir + "/credentials.json")));
     const auto env = sio::apps::read_env_file(args.get("env").value_or(dir + "/.env"), args.has("env"));
     const std::string host = sio::apps::env_value(env, "HOST", "127.0.0.1");
     const std::uint16_t port = sio::apps::parse_port(sio::apps::env_value(env, "PORT", "8080"));
 
     sio::server::ServerOptions options;
     sio::apps::apply_node_options(options, config, kApp);
+    // Defaults: the files the build installs beside the executable (sio-apps-assets/).
     options.client_bundle_file = args.get("client-bundle").value_or(
-        sio::apps::env_value(env, "CLIENT_BUNDLE", SIO_DEFAULT_CLIENT_BUNDLE));
+        sio::apps::env_value(env, "CLIENT_BUNDLE", sio::apps::installed_asset("socket.io-client/socket.io.js")));
+    if (!std::filesystem::is_regular_file(options.client_bundle_file)) {
+      sio::apps::log(kApp, "no client bundle at " + options.client_bundle_file +
+                               ": /socket.io.js answers 404 (give --client-bundle FILE or CLIENT_BUNDLE)");
+    }
 
     // Admin UI (@socket.io/admin-ui): enabled by USERNAME + PASSWORD (a bcrypt hash) in .env.
     const std::string admin_user = sio::apps::env_value(env, "USERNAME");
@@ -124,7 +99,13 @@ int main(int argc, char** argv) {
       admin_options.username = admin_user;
       admin_options.password_hash = admin_password;
       admin_options.mode = sio::apps::env_value(env, "NODE_ENV", "development");
-      admin_options.ui_dir = sio::apps::env_value(env, "ADMIN_UI", SIO_DEFAULT_ADMIN_UI);
+      admin_options.ui_dir = sio::apps::env_value(env, "ADMIN_UI", sio::apps::installed_asset("admin-ui"));
+      if (const std::string cap = sio::apps::env_value(env, "ADMIN_STATS_NAMESPACES"); !cap.empty()) {
+        if (cap.size() > 9 || cap.find_first_not_of("0123456789") != std::string::npos || std::stoul(cap) == 0) {
+          throw ConfigError("ADMIN_STATS_NAMESPACES must be a positive integer");
+        }
+        admin_options.max_stats_namespaces = std::stoul(cap);
+      }
       try {
         admin = std::make_unique<sio::admin::AdminUi>(admin_options);
       } catch (const std::invalid_argument& e) {
@@ -177,27 +158,33 @@ int main(int argc, char** argv) {
         next(ConnectError{"UNAUTHORIZED"});
         return;
       }
-      const std::string user = auth["username"].get<std::string>();
-      const std::string password = auth["password"].get<std::string>();
+      const auto& user_ref = auth["username"].get_ref<const std::string&>();
+      const auto& password_ref = auth["password"].get_ref<const std::string&>();
+      const std::string nsp = socket.nsp().name();
+      // Over bcrypt's 72 bytes (or a huge username): refused before anything is copied or hashed.
+      if (const auto why = sio::apps::Credentials::refuse_unchecked(user_ref, password_ref)) {
+        sio::apps::log(kApp, "refused a login on " + nsp + ": " + *why);
+        next(ConnectError{"UNAUTHORIZED"});
+        return;
+      }
       if (auth.contains("type") && auth["type"].is_string() &&
           (auth["type"] == "controller" || auth["type"] == "view")) {
         socket.data["type"] = auth["type"];
       }
-      std::vector<std::string> stored;
-      for (const auto& c : *credentials) {
-        if (c.username == user) stored.push_back(c.password);
+      const auto conn = socket.conn();
+      const std::string client = conn ? conn->id() : socket.id();
+      const bool queued = verifier.submit(
+          client,
+          [credentials, user = user_ref, password = password_ref] { return credentials->check(user, password); },
+          [next, user = user_ref, nsp](bool ok) {
+            if (ok) return next(std::nullopt);
+            sio::apps::log(kApp, "refused \"" + user + "\" on " + nsp + ": bad credentials");
+            next(ConnectError{"UNAUTHORIZED"});
+          });
+      if (!queued) {
+        sio::apps::log(kApp, "refused a login on " + nsp + ": too many password checks pending");
+        next(ConnectError{"UNAUTHORIZED", json{{"reason", "too many password checks pending"}}});
       }
-      const std::string nsp = socket.nsp().name();
-      boost::asio::post(verifier, [next, stored, password, user, nsp] {
-        for (const auto& s : stored) {
-          if (sio::apps::password_matches(password, s)) {
-            next(std::nullopt);
-            return;
-          }
-        }
-        sio::apps::log(kApp, "refused \"" + user + "\" on " + nsp + ": bad credentials");
-        next(ConnectError{"UNAUTHORIZED"});
-      });
     });
     dynamic->on_connection([forward_all](Socket& socket) {
       forward_all(socket);
@@ -220,11 +207,10 @@ int main(int argc, char** argv) {
   } catch (const ConfigError& e) {
     std::cerr << "sio-forwarder: " << e.what() << std::endl;
     admin.reset();
-    verifier.join();
+    verifier.stop();
     return 2;
   }
   verifier.stop();
-  verifier.join();
   admin.reset();
   server.reset();
   return 0;

@@ -5,9 +5,9 @@
 //                  [--static DIR] [--client-bundle FILE]   (web demo: files of DIR, bundle at /socket.io.js)
 //
 // Socket.IO v2 (Engine.IO 3) straight over WebSocket at /socket.io/?EIO=3&transport=websocket,
-// root namespace, ping interval 30 s / timeout 60 s. Every client joins "Chat" on connect.
+// root namespace, ping interval 30 s / timeout 60 s. Every client joins "Chat" and "Jobs" on connect.
 //   client -> server  /subscription {op: subscribe|unsubscribe, type, uuid?}  acked "ok" or an error
-//                     /chat {name, text}  re-broadcast as /message to Chat
+//                     /chat {name, text}  re-broadcast as /message to Chat, acked "message sent successfully."
 //   HTTP POST /api/updates/<kind> (the manager's own updates, from outside any socket):
 //     job -> /jobs to Jobs; task -> /task to job-<job_id>; last-rendered -> /last-rendered to
 //     job-<job_id> and Last-Rendered; tasklog -> /tasklog to tasklog-<task_id>;
@@ -15,65 +15,24 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 
 #include "../common/app.hpp"
+#include "jobmanager_api.hpp"
 #include "sio/server/server.hpp"
 
 namespace {
 
 using sio::json;
 using sio::apps::ConfigError;
+using sio::apps::jobmanager::subscription_room;
 using sio::server::AckFn;
 using sio::server::Socket;
 
 constexpr std::string_view kApp = "jobmanager";
-
-bool is_uuid(const json& v) {
-  static const std::regex re("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
-  return v.is_string() && std::regex_match(v.get<std::string>(), re);
-}
-
-// The room a subscription names, or an error text.
-std::string subscription_room(const json& req, std::string& error) {
-  const std::string type = req.value("type", json()).is_string() ? req["type"].get<std::string>() : "";
-  if (type == "allJobs") return "Jobs";
-  if (type == "allWorkers") return "Workers";
-  if (type == "allLastRendered") return "Last-Rendered";
-  if (type == "allWorkerTags") return "WorkerTags";
-  if (type == "job" || type == "tasklog") {
-    const json uuid = req.value("uuid", json());
-    if (!is_uuid(uuid)) {
-      error = "invalid UUID " + uuid.dump();
-      return "";
-    }
-    return (type == "job" ? "job-" : "tasklog-") + uuid.get<std::string>();
-  }
-  error = "unknown subscription type " + (req.contains("type") ? req["type"].dump() : std::string("(missing)"));
-  return "";
-}
-
-struct Route {
-  std::string event;
-  std::string id_field;       // the field naming the job/task ("" for fixed rooms)
-  std::vector<std::string> rooms;  // "{}" is replaced by the id
-};
-
-const std::map<std::string, Route>& routes() {
-  static const std::map<std::string, Route> r = {
-      {"job", {"/jobs", "", {"Jobs"}}},
-      {"task", {"/task", "job_id", {"job-{}"}}},
-      {"last-rendered", {"/last-rendered", "job_id", {"job-{}", "Last-Rendered"}}},
-      {"tasklog", {"/tasklog", "task_id", {"tasklog-{}"}}},
-      {"worker", {"/workers", "", {"Workers"}}},
-      {"workertag", {"/workertags", "", {"WorkerTags"}}},
-  };
-  return r;
-}
 
 }  // namespace
 
@@ -122,7 +81,8 @@ int main(int argc, char** argv) {
 
     // The root namespace keeps this handler: hold it weakly, or the two keep each other alive.
     server->on_connection([weak_root = std::weak_ptr(root)](Socket& socket) {
-      socket.join("Chat");
+      // Flamenco Manager: "by default every client joins the job updates and chat rooms".
+      socket.join(std::vector<std::string>{"Chat", "Jobs"});
       auto weak = std::weak_ptr<Socket>(socket.shared_from_this());
       socket.on("/subscription", [weak](const json& args, const AckFn& ack) {
         auto s = weak.lock();
@@ -136,7 +96,7 @@ int main(int argc, char** argv) {
           std::string error;
           const std::string room = subscription_room(req, error);
           if (op != "subscribe" && op != "unsubscribe") {
-            reply = "unknown subscription operation " + (req.contains("op") ? req["op"].dump() : std::string("(missing)"));
+            reply = "unknown subscription operation " + (req.contains("op") ? sio::dump_json(req["op"]) : std::string("(missing)"));
           } else if (room.empty()) {
             reply = error;
           } else if (op == "subscribe") {
@@ -147,7 +107,7 @@ int main(int argc, char** argv) {
         }
         if (ack) ack(json::array({reply}));
       });
-      socket.on("/chat", [weak_root](const json& args, const AckFn&) {
+      socket.on("/chat", [weak_root](const json& args, const AckFn& ack) {
         const auto root = weak_root.lock();
         if (!root) return;
         const json msg = args.empty() ? json() : args[0];
@@ -156,6 +116,7 @@ int main(int argc, char** argv) {
           return;
         }
         root->to("Chat").emit("/message", json::array({{{"name", msg["name"]}, {"text", msg["text"]}}}));
+        if (ack) ack(json::array({"message sent successfully."}));  // what Flamenco's handler returns
       });
     });
 
@@ -167,35 +128,13 @@ int main(int argc, char** argv) {
         respond(sio::apps::json_response(405, {{"error", "use POST"}}));
         return true;
       }
-      if (!api_token.empty() && sio::apps::bearer_token(req.headers) != api_token) {
+      if (!api_token.empty() && !sio::apps::secret_equals(sio::apps::bearer_token(req.headers), api_token)) {
         respond(sio::apps::json_response(401, {{"error", "bad or missing bearer token"}}));
         return true;
       }
-      const auto it = routes().find(req.path.substr(prefix.size()));
-      if (it == routes().end()) {
-        respond(sio::apps::json_response(404, {{"error", "unknown update kind"}}));
-        return true;
-      }
-      const json body = json::parse(req.body, nullptr, false);
-      if (!body.is_object()) {
-        respond(sio::apps::json_response(400, {{"error", "body must be a JSON object"}}));
-        return true;
-      }
-      const Route& route = it->second;
-      std::vector<std::string> rooms;
-      for (std::string room : route.rooms) {
-        if (const auto brace = room.find("{}"); brace != std::string::npos) {
-          const json id = body.value(route.id_field, json());
-          if (!is_uuid(id)) {
-            respond(sio::apps::json_response(400, {{"error", route.id_field + " must be a UUID"}}));
-            return true;
-          }
-          room.replace(brace, 2, id.get<std::string>());
-        }
-        rooms.push_back(room);
-      }
-      root->to(rooms).emit(route.event, json::array({body}));
-      respond(sio::apps::json_response(200, {{"event", route.event}, {"rooms", rooms}}));
+      auto outcome = sio::apps::jobmanager::handle_update(std::string_view(req.path).substr(prefix.size()), req.body);
+      if (outcome.status == 200) root->to(outcome.rooms).emit(outcome.event, json::array({std::move(outcome.payload)}));
+      respond(sio::apps::json_response(outcome.status, outcome.reply));
       return true;
     };
     if (!static_dir.empty()) sio::apps::serve_static_files_after(*server, static_dir);  // after the API

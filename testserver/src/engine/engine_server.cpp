@@ -29,6 +29,11 @@
 #include "sio/core/json.hpp"
 #include "sio/engineio/server_session.hpp"
 #include "sio/server/engine.hpp"
+#include "sio/server/secrets.hpp"
+#include "client_files.hpp"
+#include "request.hpp"
+#include "ws_frame_header.hpp"
+#include "ws_transport.hpp"
 
 namespace sio::server {
 namespace {
@@ -42,84 +47,24 @@ using Clock = std::chrono::steady_clock;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
-constexpr auto kWriteTimeout = std::chrono::seconds(30);  // writing a response
+// Accepting while out of file descriptors (EMFILE/ENFILE) or memory fails at once; wait this
+// long before the next accept instead of spinning.
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 constexpr std::size_t kHeaderLimit = 16 * 1024;            // Node's default maxHeaderSize
 
+// What a request asks for (request.hpp: pure, fuzzed).
+using detail::EngineError;
+using detail::EngineKind;
+using detail::RequestInfo;
+using detail::Route;
+using detail::error_message;
+using detail::header;
+using detail::header_map;
+using detail::lower;
+using detail::parse_query;
+using detail::query_get;
+
 // ---- small helpers ------------------------------------------------------------------------
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view in, bool plus_is_space) {
-  std::string out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c == '%' && i + 2 < in.size()) {
-      const int hi = hex_value(in[i + 1]);
-      const int lo = hex_value(in[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(plus_is_space && c == '+' ? ' ' : c);
-  }
-  return out;
-}
-
-std::multimap<std::string, std::string> parse_query(std::string_view q) {
-  std::multimap<std::string, std::string> out;
-  while (!q.empty()) {
-    const auto amp = q.find('&');
-    const auto part = q.substr(0, amp);
-    q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
-    if (part.empty()) continue;
-    const auto eq = part.find('=');
-    if (eq == std::string_view::npos) {
-      out.emplace(percent_decode(part, true), std::string{});
-    } else {
-      out.emplace(percent_decode(part.substr(0, eq), true), percent_decode(part.substr(eq + 1), true));
-    }
-  }
-  return out;
-}
-
-std::optional<std::string> query_get(const std::multimap<std::string, std::string>& q,
-                                     const std::string& key) {
-  auto it = q.find(key);
-  if (it == q.end()) return std::nullopt;
-  return it->second;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::map<std::string, std::string> header_map(const Request& req) {
-  std::map<std::string, std::string> out;
-  for (const auto& field : req) {
-    auto name = lower(field.name_string());
-    auto [it, inserted] = out.emplace(name, std::string(field.value()));
-    if (!inserted) {
-      it->second += ", ";
-      it->second += std::string(field.value());
-    }
-  }
-  return out;
-}
-
-std::string header(const Request& req, std::string_view name) {
-  auto it = req.find(name);
-  return it == req.end() ? std::string{} : std::string(it->value());
-}
 
 // Child processes (tests spawn node) must not inherit the server's sockets: a listening socket
 // kept open by a child would keep accepting connections nobody serves after close().
@@ -128,20 +73,7 @@ void set_cloexec(int fd) {
   if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
 }
 
-std::string new_session_id() {
-  unsigned char raw[15];
-  if (RAND_bytes(raw, sizeof raw) != 1) {
-    // CSPRNG failure is not expected; fall back to the clock so ids stay unique per process.
-    const auto t = Clock::now().time_since_epoch().count();
-    for (std::size_t i = 0; i < sizeof raw; ++i) raw[i] = static_cast<unsigned char>(t >> ((i % 8) * 8));
-  }
-  std::string id = engineio::base64_encode(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
-  for (auto& c : id) {
-    if (c == '/') c = '_';
-    if (c == '+') c = '-';
-  }
-  return id;
-}
+std::string new_session_id() { return random_id(15); }
 
 std::int64_t unix_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -166,22 +98,6 @@ std::optional<std::string> read_file(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-// Engine.IO error codes, as Node's engine.io numbers them.
-enum class EngineError { unknown_transport = 0, unknown_sid = 1, bad_handshake_method = 2,
-                         bad_request = 3, forbidden = 4, unsupported_protocol_version = 5 };
-
-const char* error_message(EngineError e) {
-  switch (e) {
-    case EngineError::unknown_transport: return "Transport unknown";
-    case EngineError::unknown_sid: return "Session ID unknown";
-    case EngineError::bad_handshake_method: return "Bad handshake method";
-    case EngineError::bad_request: return "Bad request";
-    case EngineError::forbidden: return "Forbidden";
-    case EngineError::unsupported_protocol_version: return "Unsupported protocol version";
-  }
-  return "Bad request";
-}
-
 class Core;
 class SessionImpl;
 
@@ -194,7 +110,9 @@ class Closable {
 
 // ---- WebSocket connection -------------------------------------------------------------------
 
-class WsConnection : public Closable, public std::enable_shared_from_this<WsConnection> {
+class WsConnection : public Closable,
+                     public detail::WsByteSink,
+                     public std::enable_shared_from_this<WsConnection> {
  public:
   WsConnection(std::shared_ptr<Core> core, beast::tcp_stream stream);
   ~WsConnection() override;
@@ -206,19 +124,36 @@ class WsConnection : public Closable, public std::enable_shared_from_this<WsConn
   void close();  // after queued writes
   void shutdown() override { close(); }
 
+  // detail::WsByteSink: what Beast writes itself (handshake response, pongs, close frames).
+  void write_raw(std::string bytes) override;
+  void close_after_flush() override;
+
  private:
+  // One entry of the write queue: a data frame (its header and payload) or Beast's raw bytes.
+  struct Out {
+    detail::WsFrameHeader head;  // size 0 for raw bytes
+    std::string body;
+    std::shared_ptr<const std::string> shared;  // a broadcast's bytes, after body
+  };
+
   void do_read();
   void do_write();
   void do_close();
+  void abort_socket();  // closes the TCP socket: every pending operation ends
+  tcp::socket& socket() { return beast::get_lowest_layer(ws_).socket(); }
 
   std::shared_ptr<Core> core_;
   std::uint64_t id_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<detail::WsTransport> ws_;
   beast::flat_buffer buffer_;
-  std::deque<engineio::Frame> out_;
+  std::deque<Out> out_;
+  std::vector<net::const_buffer> batch_;  // the gather write in flight
+  std::size_t batch_entries_ = 0;         // entries of out_ it covers
+  net::steady_timer write_timer_;         // a write that makes no progress for write_timeout
   bool writing_ = false;
   bool close_requested_ = false;
   bool closing_ = false;
+  bool close_after_flush_ = false;
   bool open_ = false;
   std::weak_ptr<SessionImpl> session_;
 };
@@ -240,12 +175,11 @@ class HttpConnection : public Closable, public std::enable_shared_from_this<Http
   void on_header(beast::error_code ec);
   void on_body(beast::error_code ec);
   void handle(Request req);
-  void handle_engine(Request& req, const std::string& path,
-                     std::multimap<std::string, std::string> query);
-  void handle_bundle(const Request& req);
-  void handle_other(Request req, const std::string& path, std::multimap<std::string, std::string> query);
+  void handle_engine(Request& req, RequestInfo info);
+  void handle_bundle(const Request& req, const std::string& name);
+  void handle_other(Request req, RequestInfo info);
   void engine_error(EngineError e, bool upgrade, std::string message = {});
-  void handshake(Request& req, std::multimap<std::string, std::string> query, bool upgrade);
+  void handshake(Request& req, RequestInfo info);
   void fail_oversized_post();
   void add_cors(Response& res, bool preflight);
   Response make(http::status status, std::string body, std::string content_type);
@@ -287,11 +221,17 @@ class SessionImpl : public EngineSocket, public std::enable_shared_from_this<Ses
   const HandshakeInfo& handshake() const override { return info_; }
   engineio::Protocol protocol() const override { return session_.protocol(); }
   std::string_view transport() const override { return engineio::to_string(session_.transport()); }
-  void send(std::string data, bool binary) override {
-    session_.send(binary ? engineio::Packet::bytes(std::move(data))
-                         : engineio::Packet::message(std::move(data)),
-                  Clock::now());
+  bool send(std::string data, bool binary, bool droppable) override {
+    const auto result = session_.send(binary ? engineio::Packet::bytes(std::move(data))
+                                             : engineio::Packet::message(std::move(data)),
+                                      Clock::now(), droppable);
     pump();
+    return result == engineio::ServerSession::SendResult::queued;
+  }
+  bool send_shared(std::shared_ptr<const std::string> text, bool droppable) override {
+    const auto result = session_.send_shared(std::move(text), Clock::now(), droppable);
+    pump();
+    return result == engineio::ServerSession::SendResult::queued;
   }
   void close() override {
     session_.close(Clock::now());
@@ -328,7 +268,8 @@ class EngineServerImpl;
 
 class Core : public std::enable_shared_from_this<Core> {
  public:
-  Core(net::io_context& io, EngineOptions options) : io_(io), options_(std::move(options)), acceptor_(io) {}
+  Core(net::io_context& io, EngineOptions options)
+      : io_(io), options_(std::move(options)), acceptor_(io), accept_timer_(io) {}
 
   void listen(const std::string& address, std::uint16_t port) {
     tcp::endpoint ep(net::ip::make_address(address), port);
@@ -349,8 +290,24 @@ class Core : public std::enable_shared_from_this<Core> {
         std::make_shared<HttpConnection>(self, std::move(socket))->start();
       }
       if (ec == net::error::operation_aborted) return;
+      if (accept_must_wait(ec)) {
+        // The pending connection stays in the backlog; retrying now would fail again at once
+        // and spin the loop. Try again once descriptors may have been freed.
+        self->accept_timer_.expires_after(kAcceptBackoff);
+        self->accept_timer_.async_wait([self](beast::error_code wait_ec) {
+          if (!wait_ec && !self->closed_) self->do_accept();
+        });
+        return;
+      }
       self->do_accept();
     });
+  }
+
+  // Errors of accept() that the next accept() would repeat at once: out of descriptors or memory.
+  static bool accept_must_wait(const beast::error_code& ec) {
+    return ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
+           ec == net::error::no_memory ||
+           ec == boost::system::errc::too_many_files_open_in_system;
   }
 
   void close() {
@@ -358,6 +315,7 @@ class Core : public std::enable_shared_from_this<Core> {
     closed_ = true;
     beast::error_code ec;
     acceptor_.close(ec);
+    accept_timer_.cancel();
     auto sessions = sessions_;
     for (auto& [sid, s] : sessions) s->server_close();
     sessions_.clear();
@@ -393,6 +351,7 @@ class Core : public std::enable_shared_from_this<Core> {
     so.ping_timeout = options_.ping_timeout;
     so.upgrade_timeout = options_.upgrade_timeout;
     so.max_payload = options_.max_http_buffer_size;
+    so.max_buffered_bytes = options_.max_buffered_bytes;
     so.allow_upgrades = options_.allow_upgrades && options_.allow_websocket;
     so.supports_binary = supports_binary;
     auto s = std::make_shared<SessionImpl>(shared_from_this(), sid, protocol, transport, so,
@@ -406,6 +365,7 @@ class Core : public std::enable_shared_from_this<Core> {
   net::io_context& io_;
   EngineOptions options_;
   tcp::acceptor acceptor_;
+  net::steady_timer accept_timer_;
   std::uint16_t port_ = 0;
   bool closed_ = false;
   EngineServerImpl* facade_ = nullptr;
@@ -511,8 +471,17 @@ void SessionImpl::schedule() {
 
 // ---- WsConnection ---------------------------------------------------------------------------
 
+namespace {
+// One gather write covers at most this many queue entries (two buffers each) or bytes; what is
+// left goes in the next one.
+constexpr std::size_t kMaxBatchEntries = 128;  // up to three buffers each
+constexpr std::size_t kMaxBatchBytes = 1u << 20;
+// After a message larger than this, the read buffer is given back (idle connections stay small).
+constexpr std::size_t kReadBufferKeep = 16 * 1024;
+}  // namespace
+
 WsConnection::WsConnection(std::shared_ptr<Core> core, beast::tcp_stream stream)
-    : core_(std::move(core)), ws_(std::move(stream)) {
+    : core_(std::move(core)), ws_(std::move(stream), *this), write_timer_(core_->io_) {
   id_ = core_->add_conn(std::weak_ptr<Closable>());
 }
 
@@ -532,7 +501,7 @@ void WsConnection::start(Request req, std::function<void(std::shared_ptr<WsConne
                                  beast::error_code ec) {
     if (ec || self->core_->closed_) {
       beast::error_code ignored;
-      beast::get_lowest_layer(self->ws_).socket().close(ignored);
+      self->socket().close(ignored);
       return;
     }
     self->open_ = true;
@@ -557,41 +526,97 @@ void WsConnection::do_read() {
       }
       return;
     }
-    std::string data = beast::buffers_to_string(self->buffer_.data());
-    self->buffer_.consume(self->buffer_.size());
+    const auto data = self->buffer_.cdata();
+    const std::string_view message(static_cast<const char*>(data.data()), data.size());
     const bool binary = self->ws_.got_binary();
     if (auto s = self->session_.lock()) {
-      s->session_.on_frame(data, binary, Clock::now());
+      s->session_.on_frame(message, binary, Clock::now());
       s->pump();
     }
+    self->buffer_.consume(self->buffer_.size());
+    if (self->buffer_.capacity() > kReadBufferKeep) self->buffer_.shrink_to_fit();
     self->do_read();
   });
 }
 
 void WsConnection::send(engineio::Frame frame) {
   if (!open_ || close_requested_) return;
-  out_.push_back(std::move(frame));
+  const auto head = detail::ws_frame_header(frame.binary, frame.size());
+  out_.push_back(Out{head, std::move(frame.bytes), std::move(frame.shared)});
   if (!writing_) do_write();
 }
 
+void WsConnection::write_raw(std::string bytes) {
+  if (!socket().is_open()) return;
+  out_.push_back(Out{{}, std::move(bytes), nullptr});
+  if (!writing_) do_write();
+}
+
+void WsConnection::close_after_flush() {
+  close_after_flush_ = true;
+  if (!writing_) do_write();
+}
+
+// Everything queued goes out in gather writes: the frames queued while one write was in flight
+// leave together in the next (one system call for many frames).
 void WsConnection::do_write() {
   if (out_.empty()) {
     writing_ = false;
-    if (close_requested_) do_close();
+    if (close_after_flush_) {
+      abort_socket();
+    } else if (close_requested_) {
+      do_close();
+    }
     return;
   }
   writing_ = true;
-  ws_.text(!out_.front().binary);
-  ws_.async_write(net::buffer(out_.front().bytes),
-                  [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                    self->out_.pop_front();
-                    if (ec) {
-                      self->out_.clear();
-                      self->writing_ = false;
-                      return;  // the read side reports the failure
-                    }
-                    self->do_write();
-                  });
+  batch_.clear();
+  std::size_t bytes = 0;
+  batch_entries_ = 0;
+  for (const auto& o : out_) {
+    if (batch_entries_ == kMaxBatchEntries || (batch_entries_ > 0 && bytes >= kMaxBatchBytes)) break;
+    if (o.head.size) batch_.emplace_back(o.head.bytes.data(), o.head.size);
+    batch_.emplace_back(o.body.data(), o.body.size());
+    bytes += o.head.size + o.body.size();
+    if (o.shared) {
+      batch_.emplace_back(o.shared->data(), o.shared->size());
+      bytes += o.shared->size();
+    }
+    ++batch_entries_;
+  }
+  // A peer that stopped reading stalls the write: past write_timeout the socket is closed, which
+  // ends the write and the read (the read side reports the failure to the session).
+  write_timer_.expires_after(core_->options_.write_timeout);
+  write_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->abort_socket();
+  });
+  net::async_write(socket(), batch_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    self->write_timer_.cancel();
+    if (ec) {
+      self->out_.clear();
+      self->writing_ = false;
+      self->abort_socket();  // the read side reports the failure
+      return;
+    }
+    std::size_t frame_bytes = 0;  // data frames leave the session's send buffer
+    for (std::size_t i = 0; i < self->batch_entries_; ++i) {
+      const auto& o = self->out_.front();
+      if (o.head.size) frame_bytes += o.body.size() + (o.shared ? o.shared->size() : 0);
+      self->out_.pop_front();
+    }
+    if (frame_bytes != 0) {
+      if (auto s = self->session_.lock()) s->session_.on_written(frame_bytes);
+    }
+    self->do_write();
+  });
+}
+
+void WsConnection::abort_socket() {
+  open_ = false;
+  beast::error_code ignored;
+  socket().shutdown(tcp::socket::shutdown_both, ignored);
+  socket().close(ignored);
 }
 
 void WsConnection::close() {
@@ -599,16 +624,24 @@ void WsConnection::close() {
   close_requested_ = true;
   if (!open_) {
     beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    socket().close(ignored);
     return;
   }
-  if (!writing_) do_close();
+  // Beast's close frame joins the write queue after the frames queued so far; a write that
+  // never completes (the peer stopped reading) is ended by the write timer.
+  do_close();
 }
 
 void WsConnection::do_close() {
   if (closing_ || !open_) return;
   closing_ = true;
-  beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(5));
+  // A peer that does not answer the close frame is cut off after 5 s (Beast's closing-handshake
+  // timer: the socket's own reads and writes no longer carry the close).
+  websocket::stream_base::timeout opt{};
+  opt.handshake_timeout = std::chrono::seconds(5);
+  opt.idle_timeout = websocket::stream_base::none();
+  opt.keep_alive_pings = false;
+  ws_.set_option(opt);
   ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) {
     // The pending read completes with `closed` (or an error) and ends the loop.
   });
@@ -741,7 +774,7 @@ void HttpConnection::write(Response res, bool close_after) {
   }
   if (status == 204 || status == 304) res.body().clear();
   state_ = State::writing;
-  stream_.expires_after(kWriteTimeout);
+  stream_.expires_after(core_->options_.write_timeout);
   auto sp = std::make_shared<Response>(std::move(res));
   http::async_write(stream_, *sp, [self = shared_from_this(), sp, keep](beast::error_code ec, std::size_t) {
     if (ec) {
@@ -789,27 +822,8 @@ void HttpConnection::linger_more(std::shared_ptr<std::array<char, 4096>> buf) {
 }
 
 void HttpConnection::add_cors(Response& res, bool preflight) {
-  const auto& cors = core_->options_.cors;
-  if (cors.origins.empty()) return;
-  const bool any = std::find(cors.origins.begin(), cors.origins.end(), "*") != cors.origins.end();
-  if (any) {
-    res.set(http::field::access_control_allow_origin, "*");
-  } else {
-    if (!origin_.empty() &&
-        std::find(cors.origins.begin(), cors.origins.end(), origin_) != cors.origins.end()) {
-      res.set(http::field::access_control_allow_origin, origin_);
-    }
-    res.set(http::field::vary, "Origin");
-  }
-  if (cors.credentials) res.set(http::field::access_control_allow_credentials, "true");
-  if (preflight) {
-    res.set(http::field::access_control_allow_methods, "GET,HEAD,PUT,PATCH,POST,DELETE");
-    if (!request_headers_.empty()) {
-      res.set(http::field::access_control_allow_headers, request_headers_);
-      auto vary = std::string(res[http::field::vary]);
-      res.set(http::field::vary, vary.empty() ? "Access-Control-Request-Headers"
-                                              : vary + ", Access-Control-Request-Headers");
-    }
+  for (auto& [name, value] : detail::cors_headers(core_->options_.cors, origin_, request_headers_, preflight)) {
+    res.set(name, value);
   }
 }
 
@@ -829,35 +843,39 @@ void HttpConnection::engine_error(EngineError e, bool upgrade, std::string messa
 }
 
 void HttpConnection::handle(Request req) {
-  version_ = req.version();
-  keep_alive_ = req.keep_alive();
-  head_ = req.method() == http::verb::head;
-  origin_ = header(req, "Origin");
-  request_headers_ = header(req, "Access-Control-Request-Headers");
-  const std::string target(req.target());
-  const auto qpos = target.find('?');
-  const std::string raw_path = target.substr(0, qpos);
-  auto query = qpos == std::string::npos ? std::multimap<std::string, std::string>{}
-                                         : parse_query(std::string_view(target).substr(qpos + 1));
-  const auto& opts = core_->options_;
-  if (!opts.client_bundle_file.empty() &&
-      (raw_path == "/socket.io.js" || raw_path == opts.path + "socket.io.js")) {
-    handle_bundle(req);
-    return;
+  RequestInfo info = detail::parse_request(req, core_->options_);
+  version_ = info.version;
+  keep_alive_ = info.keep_alive;
+  head_ = info.head;
+  origin_ = info.origin;
+  request_headers_ = info.request_headers;
+  switch (info.route) {
+    case Route::bundle:
+      handle_bundle(req, info.client_file);
+      return;
+    case Route::engine:
+      handle_engine(req, std::move(info));
+      return;
+    case Route::other:
+      if (info.bad_path) {
+        write(make(http::status::bad_request, "Bad Request", "text/plain"));
+        return;
+      }
+      handle_other(std::move(req), std::move(info));
+      return;
   }
-  if (raw_path.compare(0, opts.path.size(), opts.path) == 0) {
-    handle_engine(req, raw_path, std::move(query));
-    return;
-  }
-  handle_other(std::move(req), percent_decode(raw_path, false), std::move(query));
 }
 
-void HttpConnection::handle_bundle(const Request& req) {
+void HttpConnection::handle_bundle(const Request& req, const std::string& name) {
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
     write(make(http::status::not_found, "Not Found", "text/plain"));
     return;
   }
-  auto file = read_file(core_->options_.client_bundle_file);
+  // socket.io.js is the configured bundle; the variants are the files of the same name beside it.
+  const std::string& bundle = core_->options_.client_bundle_file;
+  const auto slash = bundle.rfind('/');
+  const std::string dir = slash == std::string::npos ? std::string() : bundle.substr(0, slash + 1);
+  auto file = read_file(name == "socket.io.js" ? bundle : dir + name);
   if (!file) {
     write(make(http::status::not_found, "Not Found", "text/plain"));
     return;
@@ -870,31 +888,27 @@ void HttpConnection::handle_bundle(const Request& req) {
     write(std::move(res));
     return;
   }
-  std::string body = std::move(*file);
-  bool gzip = false;
-  if (lower(header(req, "Accept-Encoding")).find("gzip") != std::string::npos) {
-    if (auto gz = read_file(core_->options_.client_bundle_file + ".gz")) {
-      body = std::move(*gz);
-      gzip = true;
-    }
-  }
-  Response res = make(http::status::ok, std::move(body), "application/javascript; charset=utf-8");
+  // Compressed as Node does it (br, gzip or deflate, as the client accepts; else none).
+  const std::string encoding = detail::pick_encoding(header(req, "Accept-Encoding"));
+  std::string body = encoding.empty() ? std::move(*file) : detail::compressed(*file, encoding);
+  const bool map = name.size() > 4 && name.compare(name.size() - 4, 4, ".map") == 0;
+  Response res = make(http::status::ok, std::move(body),
+                      map ? "application/json; charset=utf-8" : "application/javascript; charset=utf-8");
   res.set(http::field::cache_control, "public, max-age=0");
   res.set(http::field::etag, etag);
   res.set(http::field::vary, "Accept-Encoding");
-  if (gzip) res.set(http::field::content_encoding, "gzip");
+  if (!encoding.empty()) res.set(http::field::content_encoding, encoding);
   write(std::move(res));
 }
 
-void HttpConnection::handle_other(Request req, const std::string& path,
-                                  std::multimap<std::string, std::string> query) {
+void HttpConnection::handle_other(Request req, RequestInfo info) {
   EngineServerImpl* facade = core_->facade_;
   if (facade && facade->on_http_request) {
     HttpRequest hr;
     hr.method = std::string(req.method_string());
     hr.target = std::string(req.target());
-    hr.path = path;
-    hr.query = std::move(query);
+    hr.path = std::move(info.path);
+    hr.query = std::move(info.query);
     hr.headers = header_map(req);
     hr.body = std::move(req.body());
     hr.remote_address = remote_address_;
@@ -918,27 +932,25 @@ void HttpConnection::handle_other(Request req, const std::string& path,
   write(make(http::status::not_found, "Not Found", "text/plain"));
 }
 
-void HttpConnection::handle_engine(Request& req, const std::string& /*path*/,
-                                   std::multimap<std::string, std::string> query) {
+void HttpConnection::handle_engine(Request& req, RequestInfo info) {
   const auto& opts = core_->options_;
-  const bool upgrade = websocket::is_upgrade(req);
-  if (req.method() == http::verb::options && !opts.cors.origins.empty() && !upgrade) {
+  const bool upgrade = info.upgrade;
+  if (info.kind == EngineKind::preflight) {
     Response res = make(http::status::no_content, "", "");
     add_cors(res, true);
     res.content_length(0);
     write(std::move(res));
     return;
   }
-  const auto transport = query_get(query, "transport").value_or("");
-  const bool polling = transport == "polling" && opts.allow_polling;
-  const bool ws = transport == "websocket" && opts.allow_websocket;
-  if (!polling && !ws) {
-    engine_error(EngineError::unknown_transport, upgrade);
+  if (info.kind == EngineKind::error) {
+    engine_error(*info.error, upgrade);
     return;
   }
-  const auto sid = query_get(query, "sid");
+  const auto& transport = info.transport;
+  const bool ws = info.websocket;
+  const auto& sid = info.sid;
   const auto now = Clock::now();
-  if (sid) {
+  if (info.kind == EngineKind::session) {
     auto session = core_->find(*sid);
     if (!session) {
       engine_error(EngineError::unknown_sid, upgrade);
@@ -948,10 +960,8 @@ void HttpConnection::handle_engine(Request& req, const std::string& /*path*/,
       engine_error(EngineError::bad_request, false);
       return;
     }
-    // Node's PROTOCOL_MISMATCH: EIO=4 means v4, anything else v3.
-    const auto protocol = query_get(query, "EIO").value_or("") == "4" ? engineio::Protocol::v4
-                                                                      : engineio::Protocol::v3;
-    if (protocol != session->protocol()) {
+    // Node's PROTOCOL_MISMATCH.
+    if (info.protocol != session->protocol()) {
       engine_error(EngineError::bad_request, upgrade);
       return;
     }
@@ -1017,72 +1027,55 @@ void HttpConnection::handle_engine(Request& req, const std::string& /*path*/,
     write(std::move(res));
     return;
   }
-  // handshake
-  if (req.method() != http::verb::get) {
-    engine_error(EngineError::bad_handshake_method, upgrade);
-    return;
-  }
-  if (ws && !upgrade) {
-    engine_error(EngineError::bad_request, false);
-    return;
-  }
-  if (polling && upgrade) {
-    engine_error(EngineError::bad_request, true);
-    return;
-  }
+  // a handshake (parse_request checked its method and its transport against the upgrade)
   if (opts.allow_request) {
     HttpRequest hr;
     hr.method = std::string(req.method_string());
     hr.target = std::string(req.target());
-    hr.path = percent_decode(hr.target.substr(0, hr.target.find('?')), false);
-    hr.query = query;
+    hr.path = info.path;
+    hr.query = info.query;
     hr.headers = header_map(req);
     hr.remote_address = remote_address_;
     auto req_ptr = std::make_shared<Request>(std::move(req));
     auto called = std::make_shared<std::atomic<bool>>(false);
     // Holds the connection until the hook answers (or drops `done`).
-    AllowRequestDone done = [self = shared_from_this(), req_ptr, query, upgrade, called](
+    AllowRequestDone done = [self = shared_from_this(), req_ptr, info = std::move(info), called](
                                 std::string message, bool success) mutable {
       if (called->exchange(true)) return;
       net::dispatch(self->core_->io_.get_executor(),
-                    [self, req_ptr, query = std::move(query), upgrade, message = std::move(message),
+                    [self, req_ptr, info = std::move(info), message = std::move(message),
                      success]() mutable {
                       if (self->state_ != State::handling || self->core_->closed_) return;
                       if (!success) {
-                        self->engine_error(EngineError::forbidden, upgrade, std::move(message));
+                        self->engine_error(EngineError::forbidden, info.upgrade, std::move(message));
                         return;
                       }
-                      self->handshake(*req_ptr, std::move(query), upgrade);
+                      self->handshake(*req_ptr, std::move(info));
                     });
     };
     opts.allow_request(hr, std::move(done));
     return;
   }
-  handshake(req, std::move(query), upgrade);
+  handshake(req, std::move(info));
 }
 
-void HttpConnection::handshake(Request& req, std::multimap<std::string, std::string> query,
-                               bool upgrade) {
-  const auto& opts = core_->options_;
+void HttpConnection::handshake(Request& req, RequestInfo request) {
   const auto now = Clock::now();
-  const auto eio = query_get(query, "EIO");
-  engineio::Protocol protocol = engineio::Protocol::v4;
-  if (!eio || *eio != "4") {
-    if (!opts.allow_eio3) {
-      engine_error(EngineError::unsupported_protocol_version, upgrade);
-      return;
-    }
-    protocol = engineio::Protocol::v3;
+  const bool upgrade = request.upgrade;
+  if (!request.protocol_supported) {
+    engine_error(EngineError::unsupported_protocol_version, upgrade);
+    return;
   }
+  const auto protocol = request.protocol;
   HandshakeInfo info;
   info.headers = header_map(req);
   info.url = std::string(req.target());
-  info.query = query;
+  info.query = std::move(request.query);
   info.remote_address = remote_address_;
   info.secure = false;
   info.protocol = protocol;
   info.issued_ms = unix_ms();
-  const bool supports_binary = !query_get(query, "b64").has_value();
+  const bool supports_binary = request.supports_binary;
 
   if (upgrade) {
     auto conn = std::make_shared<WsConnection>(core_, std::move(stream_));

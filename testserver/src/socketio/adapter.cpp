@@ -1,8 +1,11 @@
 // In-memory adapters (socket.io-adapter's Adapter and SessionAwareAdapter) and broadcast operators.
+#include <charconv>
 #include <utility>
 
 #include <boost/asio/dispatch.hpp>
 
+#include "sio/core/timer_delay.hpp"
+#include "sio/server/secrets.hpp"
 #include "sio/server/server.hpp"
 #include "sio/socketio/acks.hpp"
 #include "internal.hpp"
@@ -58,7 +61,14 @@ void InMemoryAdapter::apply(const BroadcastOptions& opts,
     auto it = sockets.find(id);
     if (it != sockets.end()) targets.push_back(it->second);
   };
-  if (!opts.rooms.empty()) {
+  if (opts.rooms.size() == 1) {
+    // One room: its members are distinct already (no set of those seen to build).
+    auto r = rooms_.find(*opts.rooms.begin());
+    if (r != rooms_.end()) {
+      targets.reserve(r->second.size());
+      for (const auto& id : r->second) consider(id);
+    }
+  } else if (!opts.rooms.empty()) {
     std::set<SocketId> seen;
     for (const auto& room : opts.rooms) {
       auto r = rooms_.find(room);
@@ -75,10 +85,10 @@ void InMemoryAdapter::apply(const BroadcastOptions& opts,
 
 void InMemoryAdapter::broadcast(socketio::Packet packet, const BroadcastOptions& opts) {
   packet.nsp = nsp().name();
-  const auto encoded = socketio::encode(packet);
+  const auto encoded = SharedPacket::encode(packet);  // once, for every recipient
   apply(opts, [&](const SocketPtr& socket) {
     socket->notify_outgoing(packet.data);
-    socket->write_encoded(encoded, opts.flags);
+    socket->write_shared(encoded, opts.flags);
   });
 }
 
@@ -86,14 +96,14 @@ void InMemoryAdapter::broadcast_with_ack(socketio::Packet packet, const Broadcas
                                          std::function<void(std::size_t)> client_count,
                                          std::function<void(json)> ack) {
   packet.nsp = nsp().name();
-  const auto encoded = socketio::encode(packet);
+  const auto encoded = SharedPacket::encode(packet);  // once, for every recipient
   std::size_t count = 0;
   const std::uint64_t id = packet.id.value_or(0);
   apply(opts, [&](const SocketPtr& socket) {
     ++count;
     socket->register_broadcast_ack(id, ack);
     socket->notify_outgoing(packet.data);
-    socket->write_encoded(encoded, opts.flags);
+    socket->write_shared(encoded, opts.flags);
   });
   client_count(count);
 }
@@ -139,18 +149,23 @@ void InMemoryAdapter::disconnect_sockets(const BroadcastOptions& opts, bool clos
 SessionAwareAdapter::SessionAwareAdapter(Namespace& nsp, std::chrono::milliseconds max_duration)
     : InMemoryAdapter(nsp), max_duration_(max_duration) {}
 
+// Node: Date.now() - disconnectedAt > maxDisconnectionDuration. Written on the elapsed time (never
+// negative, never large) so that any max_disconnection_duration, milliseconds::max() included,
+// is safe.
+bool SessionAwareAdapter::expired(Clock::time_point since, Clock::time_point now) const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now - since) > max_duration_;
+}
+
 void SessionAwareAdapter::expire(Clock::time_point now) {
-  const auto threshold = now - max_duration_;
-  for (auto it = sessions_.begin(); it != sessions_.end();) {
-    if (it->second.disconnected_at < threshold) {
-      it = sessions_.erase(it);
-    } else {
-      ++it;
-    }
+  // Both queues are in time order (steady clock): expired entries are at the front.
+  while (!session_expiry_.empty() && expired(session_expiry_.front().first, now)) {
+    const auto& [at, key] = session_expiry_.front();
+    auto it = sessions_.find(key);
+    // (a session restored meanwhile is gone; one persisted again has a later time)
+    if (it != sessions_.end() && it->second.disconnected_at == at) sessions_.erase(it);
+    session_expiry_.pop_front();
   }
-  std::size_t drop = 0;
-  while (drop < packets_.size() && packets_[drop].emitted_at < threshold) ++drop;
-  if (drop) packets_.erase(packets_.begin(), packets_.begin() + static_cast<std::ptrdiff_t>(drop));
+  while (!packets_.empty() && expired(packets_.front().emitted_at, now)) packets_.pop_front();
 }
 
 void SessionAwareAdapter::broadcast(socketio::Packet packet, const BroadcastOptions& opts) {
@@ -160,9 +175,10 @@ void SessionAwareAdapter::broadcast(socketio::Packet packet, const BroadcastOpti
     const auto now = Clock::now();
     expire(now);
     // The offset goes last in the arguments: the client remembers the last one it processed.
-    std::string offset = std::to_string(++counter_) + "-" + generate_id().substr(0, 6);
+    ++counter_;
+    std::string offset = std::to_string(counter_) + "-" + generate_id().substr(0, 6);
     packet.data.push_back(offset);
-    packets_.push_back(Kept{std::move(offset), opts, packet.data, now});
+    packets_.push_back(Kept{counter_, std::move(offset), opts, packet.data, now});
   }
   InMemoryAdapter::broadcast(std::move(packet), opts);
 }
@@ -170,41 +186,56 @@ void SessionAwareAdapter::broadcast(socketio::Packet packet, const BroadcastOpti
 void SessionAwareAdapter::persist_session(Session session) {
   const auto now = Clock::now();
   expire(now);
-  std::string pid = session.pid;
-  sessions_[pid] = Stored{std::move(session), now};
+  std::string key = secret_lookup_key(session.pid);
+  session_expiry_.emplace_back(now, key);
+  sessions_[std::move(key)] = Stored{std::move(session), now};
+}
+
+// The kept packet with this offset, found by its counter (packets_ holds consecutive counters),
+// not by a scan.
+const SessionAwareAdapter::Kept* SessionAwareAdapter::find_offset(const std::string& offset) const {
+  if (packets_.empty()) return nullptr;
+  const auto dash = offset.find('-');
+  if (dash == std::string::npos) return nullptr;
+  std::uint64_t counter = 0;
+  const auto [end, ec] = std::from_chars(offset.data(), offset.data() + dash, counter);
+  if (ec != std::errc() || end != offset.data() + dash) return nullptr;
+  const auto first = packets_.front().counter;
+  if (counter < first || counter - first >= packets_.size()) return nullptr;
+  const Kept& kept = packets_[static_cast<std::size_t>(counter - first)];
+  return secret_equals(kept.id, offset) ? &kept : nullptr;
 }
 
 void SessionAwareAdapter::restore_session(const std::string& pid, const std::string& offset,
                                           std::function<void(std::optional<Session>)> cb) {
   const auto now = Clock::now();
-  auto it = sessions_.find(pid);
-  if (it == sessions_.end()) return cb(std::nullopt);
-  if (it->second.disconnected_at + max_duration_ < now) {
+  // The pid is a secret: found by its digest, then compared in constant time.
+  auto it = sessions_.find(secret_lookup_key(pid));
+  if (it == sessions_.end() || !secret_equals(it->second.session.pid, pid)) return cb(std::nullopt);
+  if (expired(it->second.disconnected_at, now)) {
     sessions_.erase(it);
     return cb(std::nullopt);
   }
-  std::size_t index = packets_.size();
-  for (std::size_t i = 0; i < packets_.size(); ++i) {
-    if (packets_[i].id == offset) {
-      index = i;
-      break;
-    }
-  }
-  if (index == packets_.size()) return cb(std::nullopt);  // offset unknown or too old
+  const Kept* last = find_offset(offset);
+  if (!last) return cb(std::nullopt);  // offset unknown or too old
   // Unlike socket.io-adapter 2.5 (which keeps it until it expires), a session is used once: a
   // later deliberate disconnect (not persisted) must not be recovered from the old entry.
   Session session = std::move(it->second.session);
   sessions_.erase(it);
   session.missed_packets.clear();
-  for (std::size_t i = index + 1; i < packets_.size(); ++i) {
-    const auto& kept = packets_[i];
-    bool included = kept.opts.rooms.empty();
-    bool excluded = false;
-    for (const auto& room : session.rooms) {
-      if (kept.opts.rooms.count(room)) included = true;
-      if (kept.opts.except.count(room)) excluded = true;
+  // Node's shouldIncludePacket, looked up from the packet's (few) target rooms into the session's.
+  const std::set<Room> rooms(session.rooms.begin(), session.rooms.end());
+  auto any_in = [&](const std::set<Room>& targets) {
+    for (const auto& room : targets) {
+      if (rooms.count(room)) return true;
     }
-    if (included && !excluded) session.missed_packets.push_back(kept.data);
+    return false;
+  };
+  const auto first = packets_.front().counter;
+  for (auto i = static_cast<std::size_t>(last->counter - first) + 1; i < packets_.size(); ++i) {
+    const auto& kept = packets_[i];
+    const bool included = kept.opts.rooms.empty() || any_in(kept.opts.rooms);
+    if (included && !any_in(kept.opts.except)) session.missed_packets.push_back(kept.data);
   }
   cb(std::move(session));
 }
@@ -214,7 +245,7 @@ void SessionAwareAdapter::restore_session(const std::string& pid, const std::str
 void detail::ParentBroadcastAdapter::broadcast(socketio::Packet packet,
                                                const BroadcastOptions& opts) {
   const auto children = nsp().children();
-  for (const auto& child : children) child->adapter().broadcast(packet, opts);
+  for (const auto& entry : children) entry.second->adapter().broadcast(packet, opts);
 }
 
 // ---- BroadcastOperator -------------------------------------------------------------------------
@@ -322,7 +353,7 @@ bool BroadcastOperator::emit(std::string_view event, json args, BroadcastAckCall
       if (state->callback) state->callback(std::move(error), std::move(result));
     };
     std::optional<detail::AckClock::time_point> deadline;
-    if (opts.flags.timeout) deadline = detail::AckClock::now() + *opts.flags.timeout;
+    if (opts.flags.timeout) deadline = sio::deadline_after(detail::AckClock::now(), *opts.flags.timeout);
     state->id = detail::NamespaceAccess::acks(*nsp).add(
         [state, weak, finish](std::optional<sio::Error> error, json) {
           if (!error || state->done) return;

@@ -6,6 +6,8 @@
 #include <regex>
 #include <utility>
 
+#include "sio/core/timer_delay.hpp"
+
 namespace sio::server {
 
 namespace {
@@ -14,8 +16,11 @@ std::string str(const json& args, std::size_t i) {
   return i < args.size() && args[i].is_string() ? args[i].get<std::string>() : std::string();
 }
 
-long long num(const json& args, std::size_t i, long long fallback) {
-  return i < args.size() && args[i].is_number() ? args[i].get<long long>() : fallback;
+// An ack timeout given by the client (any JSON number: 1e300, -1, 2^63...), as Node's setTimeout
+// would take it.
+std::chrono::milliseconds timeout_arg(const json& args, std::size_t i) {
+  return i < args.size() && args[i].is_number() ? sio::timer_delay(args[i].get<double>())
+                                                : std::chrono::milliseconds(1000);
 }
 
 }  // namespace
@@ -90,7 +95,7 @@ void DemoApp::install(Socket& s) {
     if (!sock || !ack || args.size() < 2) return;
     json rest = json::array();
     for (std::size_t i = 2; i < args.size(); ++i) rest.push_back(args[i]);
-    sock->timeout(std::chrono::milliseconds(num(args, 1, 1000)))
+    sock->timeout(timeout_arg(args, 1))
         .emit(str(args, 0), rest, [ack](std::optional<sio::Error> err, json reply) {
           ack(json::array({err ? json(err->message) : json(nullptr), reply}));
         });
@@ -125,7 +130,7 @@ void DemoApp::install(Socket& s) {
     auto sock = weak.lock();
     if (!sock) return;
     sock->nsp()
-        .timeout(std::chrono::milliseconds(num(args, 1, 1000)))
+        .timeout(timeout_arg(args, 1))
         .emit(str(args, 0), json::array({args.size() > 2 ? args[2] : json(nullptr)}),
               [ack](std::optional<sio::Error> err, json responses) {
                 ack(json::array({err ? json(err->message) : json(nullptr), responses}));

@@ -62,14 +62,14 @@ class NamespaceAcks : public std::enable_shared_from_this<NamespaceAcks> {
   std::size_t size() const { return table_.size(); }
 
  private:
+  // The timer is only ever moved earlier. When the earliest ack is answered or failed, the timer
+  // stays where it is and, when it fires, finds nothing expired and is armed again for the next
+  // deadline: answering or failing n acks (a socket with 100,000 pending acks disconnecting) costs
+  // no timer operation each, where cancelling and re-arming queued one aborted wait per ack.
   void rearm() {
     auto next = table_.next_timeout();
-    if (!next) {
-      if (armed_) timer_.cancel();
-      armed_.reset();
-      return;
-    }
-    if (armed_ && *armed_ == *next) return;
+    if (!next) return;
+    if (armed_ && *armed_ <= *next) return;
     armed_ = next;
     timer_.expires_at(*next);
     std::weak_ptr<NamespaceAcks> weak = shared_from_this();

@@ -3,7 +3,6 @@
 #include <array>
 #include <ctime>
 #include <iostream>
-#include <random>
 #include <utility>
 
 #include <boost/asio/dispatch.hpp>
@@ -11,6 +10,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "internal.hpp"
+#include "sio/core/timer_delay.hpp"
+#include "sio/server/secrets.hpp"
 #include "sio/server/server.hpp"
 #include "sio/socketio/acks.hpp"
 
@@ -107,29 +108,28 @@ void guarded(const std::string& what, F&& fn) {
   }
 }
 
+socketio::DecoderLimits decoder_limits(const ServerOptions& options) {
+  socketio::DecoderLimits limits;
+  limits.max_attachments = options.max_attachments;
+  return limits;
+}
+
 }  // namespace
 
-std::string generate_id() {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  thread_local std::mt19937_64 rng{[] {
-    std::random_device rd;
-    std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
-    return std::mt19937_64(seq);
-  }()};
-  std::string id(20, 'A');
-  for (auto& c : id) c = kAlphabet[rng() & 63];
-  return id;
-}
+std::string generate_id() { return random_id(15); }
 
 EngineOptions engine_options(const ServerOptions& options) {
   EngineOptions e;
   e.path = options.path;
   if (e.path.empty() || e.path.back() != '/') e.path += '/';
-  e.ping_interval = options.ping_interval;
-  e.ping_timeout = options.ping_timeout;
-  e.upgrade_timeout = options.upgrade_timeout;
+  // Timers, as Node's engine.io arms them with setTimeout: < 1 ms or > 2^31-1 ms becomes 1 ms
+  // (and the session's deadline arithmetic cannot overflow).
+  e.ping_interval = sio::timer_delay(options.ping_interval);
+  e.ping_timeout = sio::timer_delay(options.ping_timeout);
+  e.upgrade_timeout = sio::timer_delay(options.upgrade_timeout);
   e.max_http_buffer_size = options.max_http_buffer_size;
+  e.max_buffered_bytes = options.max_buffered_bytes;
+  e.write_timeout = options.write_timeout;
   e.allow_polling = false;
   e.allow_websocket = false;
   for (const auto& t : options.transports) {
@@ -156,7 +156,7 @@ class Client : public std::enable_shared_from_this<Client> {
         conn_(std::move(conn)),
         protocol_(conn_->protocol() == engineio::Protocol::v3 ? socketio::Protocol::v4
                                                                : socketio::Protocol::v5),
-        decoder_(protocol_),
+        decoder_(protocol_, decoder_limits(server.options())),
         connect_timer_(server.executor()) {}
 
   void setup() {
@@ -167,7 +167,7 @@ class Client : public std::enable_shared_from_this<Client> {
     conn_->on_close = [weak](std::string_view reason) {
       if (auto self = weak.lock()) self->on_close(std::string(reason));
     };
-    connect_timer_.expires_after(server_->options().connect_timeout);
+    connect_timer_.expires_after(sio::timer_delay(server_->options().connect_timeout));
     connect_timer_.async_wait([weak](const boost::system::error_code& ec) {
       if (ec) return;
       auto self = weak.lock();
@@ -232,10 +232,16 @@ class Client : public std::enable_shared_from_this<Client> {
     conn_->close();
   }
 
-  void write(const socketio::Encoded& encoded, const EmitFlags& /*flags*/ = {}) {
+  void write(const socketio::Encoded& encoded, const EmitFlags& flags = {}) {
     if (!open_) return;
-    conn_->send(encoded.text, false);
+    // A volatile packet the engine dropped (send buffer full) goes without its attachments.
+    if (!conn_->send(encoded.text, false, flags.volatile_)) return;
     for (const auto& a : encoded.attachments) conn_->send(a, true);
+  }
+  void write(const SharedPacket& packet, const EmitFlags& flags = {}) {
+    if (!open_) return;
+    if (!conn_->send_shared(packet.text, flags.volatile_)) return;
+    for (const auto& a : packet.attachments) conn_->send(a, true);
   }
 
   void on_data(std::string_view data, bool binary) {
@@ -243,7 +249,10 @@ class Client : public std::enable_shared_from_this<Client> {
     auto self = shared_from_this();
     auto result = binary ? decoder_.feed_binary(data) : decoder_.feed_text(data);
     if (!result) {
-      // Node: client.onerror -> conn.close() -> "forced close" for every socket.
+      // Node: client.onerror -> socket._onerror (the "error" event) for every socket, then
+      // conn.close() -> "forced close" for every socket.
+      const auto sockets = sockets_;
+      for (const auto& [id, socket] : sockets) socket->on_decode_error(result.error());
       close_with("forced close");
       return;
     }
@@ -391,6 +400,14 @@ void Socket::off_any_outgoing(std::optional<std::size_t> id) {
 }
 void Socket::on_disconnecting(DisconnectHandler handler) { on_disconnecting_.push_back(std::move(handler)); }
 void Socket::on_disconnect(DisconnectHandler handler) { on_disconnect_.push_back(std::move(handler)); }
+void Socket::on_error(ErrorHandler handler) { on_error_.push_back(std::move(handler)); }
+
+void Socket::on_decode_error(const sio::Error& error) {
+  const auto handlers = on_error_;
+  for (const auto& fn : handlers) {
+    if (fn) guarded("error", [&] { fn(error); });
+  }
+}
 
 bool Socket::emit(std::string_view event, json args) { return do_emit(event, std::move(args), {}, {}); }
 bool Socket::emit(std::string_view event, json args, AckCallback ack) {
@@ -428,7 +445,7 @@ bool Socket::do_emit(std::string_view event, json args, AckCallback ack, EmitFla
     auto packet = socketio::Packet::event(self->nsp_->name(), std::move(payload));
     if (ack) {
       std::optional<detail::AckClock::time_point> deadline;
-      if (flags.timeout) deadline = detail::AckClock::now() + *flags.timeout;
+      if (flags.timeout) deadline = sio::deadline_after(detail::AckClock::now(), *flags.timeout);
       auto id_holder = std::make_shared<std::uint64_t>(0);
       std::weak_ptr<Socket> weak = self;
       const auto id = detail::NamespaceAccess::acks(*self->nsp_).add(
@@ -462,12 +479,23 @@ bool Socket::do_emit(std::string_view event, json args, AckCallback ack, EmitFla
 }
 
 void Socket::send_packet(socketio::Packet packet, const EmitFlags& flags) {
+  if (!client_->open()) return;  // nothing to encode for a closed session
   packet.nsp = nsp_->name();
   client_->write(socketio::encode(packet), flags);
 }
 
 void Socket::write_encoded(const socketio::Encoded& encoded, const EmitFlags& flags) {
   client_->write(encoded, flags);
+}
+
+void Socket::write_shared(const SharedPacket& packet, const EmitFlags& flags) {
+  client_->write(packet, flags);
+}
+
+SharedPacket SharedPacket::encode(const socketio::Packet& packet) {
+  auto encoded = socketio::encode(packet);
+  return SharedPacket{std::make_shared<const std::string>(std::move(encoded.text)),
+                      std::move(encoded.attachments)};
 }
 
 void Socket::register_broadcast_ack(std::uint64_t id, std::function<void(json)> ack) {
@@ -641,6 +669,7 @@ void Socket::on_close(const std::string& reason) {
   any_.clear();
   any_outgoing_.clear();
   on_disconnecting_.clear();
+  on_error_.clear();
 }
 
 void Socket::send_connect_error(const ConnectError& error) {
@@ -761,7 +790,7 @@ NamespacePtr Namespace::create_child(const std::string& name) {
   child->init_adapter();
   child->middlewares_ = middlewares_;
   child->connection_handlers_ = connection_handlers_;
-  children_.push_back(child);
+  children_[name] = child;
   server_->nsps_[name] = child;
   const auto handlers = server_->new_namespace_handlers_;
   for (const auto& fn : handlers) {
@@ -858,9 +887,11 @@ void Namespace::remove(const Socket& socket) {
   if (!sockets_.erase(socket.id())) pre_connect_sockets_.erase(socket.id());
   if (sockets_.empty() && server_) {
     if (auto parent = cleanup_parent_.lock()) {
+      auto self = shared_from_this();  // the maps below may hold the last references
+      const std::string name = name_;
       adapter_->close();
-      server_->nsps_.erase(name_);
-      std::erase_if(parent->children_, [this](const NamespacePtr& c) { return c.get() == this; });
+      server_->nsps_.erase(name);
+      parent->children_.erase(name);
     }
   }
 }

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,10 @@ struct Packet {
 struct Frame {
   std::string bytes;
   bool binary = false;  // send as a binary WebSocket frame
+  // When set, the frame's payload is `bytes` followed by *shared: a message encoded once and
+  // shared by every recipient of a broadcast (the server's WebSocket writes it without a copy).
+  std::shared_ptr<const std::string> shared;
+  std::size_t size() const noexcept { return bytes.size() + (shared ? shared->size() : 0); }
   friend bool operator==(const Frame&, const Frame&) = default;
 };
 

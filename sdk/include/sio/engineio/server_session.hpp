@@ -10,7 +10,7 @@
 //   - take_poll_response(): the body for the held GET, when it may be answered,
 //   - take_frames() / websocket_should_close(): what to write on the WebSocket, then close it,
 //   - take_events(): messages received, "upgraded", and exactly one "closed" with Node's reason.
-// Behaviour follows Node's engine.io 6 server (see /work/shared/protocol/NOTES.md sections 1, 3.1):
+// Behaviour follows Node's engine.io 6 server (docs/protocol.md sections 1, 3.1):
 //   v4: the server pings every ping_interval and closes with "ping timeout" when no pong comes
 //       within ping_timeout; v3: the client pings, the server answers "3" and closes when no ping
 //       came within ping_interval + ping_timeout. A ping in v4 / a pong in v3 from the client is
@@ -47,6 +47,11 @@ struct ServerSessionOptions {
   std::size_t max_payload = 1'000'000;             // maxHttpBufferSize: POST bodies and WS frames
   bool allow_upgrades = true;                      // announce ["websocket"] on a polling session
   bool supports_binary = true;  // v3 polling: false when the client asked for b64=1
+  // Bytes queued for a peer and not yet written (polling: packets awaiting a GET; WebSocket:
+  // frames taken by the I/O layer and not yet reported by on_written). Past this bound a volatile
+  // message is dropped and any other message closes the session ("send buffer full"): a peer
+  // that stops reading cannot grow the server. 0: no bound.
+  std::size_t max_buffered_bytes = 16u << 20;
 };
 
 class ServerSession {
@@ -94,10 +99,25 @@ class ServerSession {
   const std::string& handshake_json() const noexcept { return handshake_json_; }
 
   // ---- application side -----------------------------------------------------------------
-  // Queues a message packet (ignored unless open).
-  void send(Packet packet, TimePoint now);
+  enum class SendResult : std::uint8_t {
+    queued,   // on its way
+    dropped,  // volatile, and the send buffer is full: dropped, the session stays
+    closed,   // not open (ignored), or the send buffer overflowed and the session closed
+  };
+  // Queues a message packet (ignored unless open). `droppable`: a volatile message, dropped rather
+  // than closing the session when the send buffer is full (max_buffered_bytes).
+  SendResult send(Packet packet, TimePoint now, bool droppable = false);
+  // A text message shared with other sessions (a broadcast encoded once). On an open WebSocket
+  // it becomes a frame that refers to the bytes (Frame::shared); otherwise it is copied into a
+  // packet and sent as above.
+  SendResult send_shared(std::shared_ptr<const std::string> text, TimePoint now, bool droppable = false);
+  // Bytes queued for the peer and not yet written (see max_buffered_bytes).
+  std::size_t buffered_bytes() const noexcept { return buffered_; }
   // Flushes, sends a close packet, then closes with "forced close". With discard (server
-  // shutdown) the session closes right away, answering a held GET with "1".
+  // shutdown) the session closes right away without a close packet (clients reconnect): the
+  // queued packets go out, a WebSocket is closed with a close frame only (as Node), a held GET is
+  // answered with the queued packets or a noop "6" (Node answers "1", after which
+  // python-engineio does not reconnect).
   void close(TimePoint now, bool discard = false);
 
   // ---- polling ----------------------------------------------------------------------------
@@ -122,6 +142,8 @@ class ServerSession {
   // ---- outputs ----------------------------------------------------------------------------
   std::optional<Body> take_poll_response();
   std::vector<Frame> take_frames();
+  // The I/O layer wrote `bytes` of the frames it took (WebSocket): they leave the send buffer.
+  void on_written(std::size_t bytes) noexcept;
   // True once the WebSocket must be closed after the frames taken so far are written.
   // Reading it resets it (the I/O layer closes once).
   bool take_websocket_close();
@@ -138,9 +160,11 @@ class ServerSession {
   void on_packet(Packet packet, TimePoint now);
   void flush();
   void finish_close(std::string reason);  // -> closed, emits the event, clears timers
+  void shut_down();                       // close(now, discard=true) of an open session
   void abort_upgrade();
   void complete_upgrade(TimePoint now);
   void enqueue(Packet packet);
+  void push_frame(Frame frame);  // a frame for the WebSocket, counted in buffered_
   Body encode(std::vector<Packet> packets) const;
   void emit_frames(std::vector<Packet>& packets);
 
@@ -158,6 +182,7 @@ class ServerSession {
   std::string pending_close_reason_;  // reason for the closing state
 
   std::vector<Packet> queue_;
+  std::size_t buffered_ = 0;  // see buffered_bytes()
   std::optional<Body> poll_response_;
   std::vector<Frame> frames_;
   bool ws_close_ = false;

@@ -1,7 +1,7 @@
 // sio/socketio/client.hpp - the Socket.IO client logic, sans I/O: socket.io-client's Manager and
-// its per-namespace Sockets as one state machine, shared by the native and the WebAssembly clients.
+// its per-namespace Sockets as one state machine, driven by client/src/manager.cpp on every platform.
 //
-// The ClientManager owns no connection, thread or clock. A driver (native/, wasm/) feeds it
+// The ClientManager owns no connection, thread or clock. A driver (client/src/manager.cpp) feeds it
 //   - user operations: open/close, connect/disconnect/emit per namespace, answers to acks;
 //   - what its Engine.IO connection reports: on_engine_open/message/close/error/ping;
 //   - time: every call that may start a deadline takes `now`; the driver arms one timer at
@@ -16,7 +16,7 @@
 // call back into it freely while dispatching the outputs.
 //
 // Behaviour follows socket.io-client 4.8 (defaults, event names and order, disconnect reasons);
-// the differences are listed in docs/client-native.md.
+// the differences are listed in docs/client.md.
 #pragma once
 
 #include <chrono>
@@ -26,6 +26,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -70,6 +71,10 @@ struct SocketOptions {
   // If set, called on every CONNECT to produce the auth value (re-evaluated on each connect). Must
   // not call into the ClientManager.
   std::function<sio::json()> auth_provider;
+  // If set (and auth_provider is not): the auth is answered asynchronously (socket.io-client's
+  // `auth: (cb) => ...` answering later). Every CONNECT then starts with an AuthRequest output; the
+  // CONNECT goes out when provide_auth() answers it.
+  bool auth_deferred = false;
   // Default ack timeout of emits with an ack (JS ackTimeout); nullopt = wait forever.
   std::optional<std::chrono::milliseconds> ack_timeout;
   // Retries of each emit until acknowledged (JS `retries`, socket.io-client 4.6+); 0 = off. With
@@ -92,6 +97,11 @@ struct Transmit {
 };
 struct OpenEngine {};
 struct CloseEngine {};
+// SocketOptions::auth_deferred: ask for the auth of `nsp`'s CONNECT, answer with provide_auth(nsp, token, auth).
+struct AuthRequest {
+  std::string nsp;
+  std::uint64_t token = 0;
+};
 
 struct ManagerEvent {
   enum class Kind {
@@ -133,7 +143,7 @@ struct SocketEvent {
   AckCallback callback;             // ack
 };
 
-using Output = std::variant<Transmit, OpenEngine, CloseEngine, ManagerEvent, SocketEvent>;
+using Output = std::variant<Transmit, OpenEngine, CloseEngine, ManagerEvent, SocketEvent, AuthRequest>;
 
 // ---- the state machine ------------------------------------------------------------------------
 
@@ -180,6 +190,10 @@ class ClientManager {
   bool add_socket(std::string nsp, SocketOptions options = {});
   bool has_socket(std::string_view nsp) const;
   void set_auth(std::string_view nsp, sio::json auth);
+  void set_auth_deferred(std::string_view nsp, bool deferred);
+  // The answer to an AuthRequest: sends the CONNECT with `auth`. An answer to an older request
+  // (the connection changed, or the socket left meanwhile) is ignored.
+  void provide_auth(std::string_view nsp, std::uint64_t token, sio::json auth);
   // Socket.connect(): joins the namespace, opening the connection if needed.
   void connect(std::string_view nsp, TimePoint now);
   // Socket.disconnect(): leaves the namespace; closes the connection if no socket is left.
@@ -221,12 +235,18 @@ class ClientManager {
     bool active = false;
     bool connected = false;
     bool connect_pending = false;  // CONNECT sent on the current connection, no answer yet
+    std::uint64_t auth_token = 0;  // auth_deferred: the AuthRequest awaiting its answer (0: none)
     bool recovered = false;
     std::string id;
     std::optional<std::string> pid;
     std::optional<std::string> last_offset;
     AckTable acks;
+    // Packets emitted while offline. A packet whose ack timed out is left in place but no longer
+    // live (its id is gone from buffered_ack_ids) and skipped when the buffer is flushed; the
+    // buffer is compacted once half of it is dead. No operation scans it per ack.
     std::deque<Packet> send_buffer;
+    std::set<std::uint64_t> buffered_ack_ids;  // ack ids of the live packets in send_buffer
+    std::size_t dead_in_buffer = 0;
     std::deque<SocketEvent> receive_buffer;
     std::deque<QueuedEmit> queue;
     std::uint64_t queue_seq = 0;
@@ -251,6 +271,7 @@ class ClientManager {
   // socket
   void socket_on_open(SocketState& s);
   void send_connect(SocketState& s);
+  void send_connect_with(SocketState& s, sio::json auth);
   void socket_on_connect(SocketState& s, std::string id, std::optional<std::string> pid);
   void socket_on_close(SocketState& s, const std::string& reason, const std::string& description);
   void socket_on_event(SocketState& s, Packet packet);
@@ -258,6 +279,7 @@ class ClientManager {
   void socket_destroy(SocketState& s);
   void socket_clear_acks(SocketState& s);
   void emit_packet(SocketState& s, const sio::json& args, AckTable::Callback on_ack, const EmitOptions& options);
+  static void drop_buffered(SocketState& s, std::uint64_t ack_id);
   void add_to_queue(SocketState& s, sio::json args, AckCallback ack, EmitOptions options);
   void drain_queue(SocketState& s, bool force);
   void queued_ack(SocketState& s, std::uint64_t seq, std::optional<sio::Error> error, sio::json args);
@@ -280,6 +302,7 @@ class ClientManager {
   std::string engine_sid_;
   RootState root_state_ = RootState::not_connected;
   std::uint64_t random_state_ = 0x9E3779B97F4A7C15ULL;
+  std::uint64_t auth_seq_ = 0;
   std::map<std::string, SocketState, std::less<>> sockets_;
   std::deque<Output> outputs_;
 };

@@ -44,8 +44,16 @@ class EngineSocket {
   virtual engineio::Protocol protocol() const = 0;
   virtual std::string_view transport() const = 0;        // "polling" or "websocket"
 
-  // Queue one Engine.IO message packet (text, or raw bytes when binary).
-  virtual void send(std::string data, bool binary = false) = 0;
+  // Queue one Engine.IO message packet (text, or raw bytes when binary). `droppable` (a volatile
+  // emit): dropped when the session's send buffer is full (EngineOptions::max_buffered_bytes),
+  // where any other message closes the session with "send buffer full". False when the message
+  // was not queued (dropped, or the session is closed).
+  virtual bool send(std::string data, bool binary = false, bool droppable = false) = 0;
+  // The same for a text message shared with other sessions (a broadcast encoded once): written
+  // without a copy where the transport allows it (an open WebSocket).
+  virtual bool send_shared(std::shared_ptr<const std::string> text, bool droppable = false) {
+    return send(text ? *text : std::string(), false, droppable);
+  }
   // Flush what is queued, then close with reason "forced close".
   virtual void close() = 0;
 
@@ -92,6 +100,8 @@ using AllowRequest = std::function<void(const HttpRequest& request, AllowRequest
 
 struct CorsOptions {
   std::vector<std::string> origins;  // empty: no CORS headers; "*" allowed
+  // Node's `origin: true`: reflect the request's Origin (any origin allowed, never "*").
+  bool reflect_origin = false;
   bool credentials = false;
 };
 
@@ -106,6 +116,13 @@ struct EngineOptions {
   bool allow_upgrades = true;
   bool allow_eio3 = false;
   CorsOptions cors;
+  // Bytes queued for one peer and not yet written, past which a volatile message is dropped and
+  // any other closes the session ("send buffer full"); 0: unbounded (Node's behaviour).
+  std::size_t max_buffered_bytes = 16u << 20;
+  // A WebSocket write that makes no progress this long closes the connection (a peer that
+  // stopped reading); also the grace for a closing WebSocket to flush before its TCP socket is
+  // closed.
+  std::chrono::milliseconds write_timeout{30000};
   // Handshake filter (Node's allowRequest); empty: every handshake is allowed.
   AllowRequest allow_request;
   // Time allowed to receive one HTTP request (headers and body) and to wait for the next request

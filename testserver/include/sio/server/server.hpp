@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <future>
 #include <map>
@@ -79,6 +80,9 @@ using EventHandler = std::function<void(const json& args, const AckFn& ack)>;
 // Catch-all listeners (socket.onAny / onAnyOutgoing): event name and argument array.
 using AnyHandler = std::function<void(const std::string& event, const json& args)>;
 using DisconnectHandler = std::function<void(const std::string& reason)>;
+// Node's socket.on("error"): the packet decoder refused what the client sent (e.g. "too many
+// attachments"); the session is closed right after, with disconnect reason "forced close".
+using ErrorHandler = std::function<void(const sio::Error& error)>;
 // Server->client acknowledgement: error (Errc::timeout "operation has timed out" after
 // timeout(ms), Errc::disconnected if the socket disconnects first) or the client's argument array.
 using AckCallback = std::function<void(std::optional<sio::Error> error, json args)>;
@@ -108,10 +112,20 @@ struct Handshake {
 
 // ---- adapter (rooms, broadcast) ------------------------------------------------------------
 
+// A packet encoded once for every recipient of a broadcast: the text message is shared by the
+// sessions that write it (no per-recipient copy); attachments are copied per recipient.
+struct SharedPacket {
+  std::shared_ptr<const std::string> text;
+  std::vector<std::string> attachments;
+  static SharedPacket encode(const socketio::Packet& packet);
+};
+
 struct EmitFlags {
-  bool volatile_ = false;  // accepted; packets are dropped only when the session is closed
+  bool volatile_ = false;  // dropped (not queued) when the connection's send buffer is full
   bool compress = true;    // accepted and ignored (no permessage-deflate)
   bool local = false;      // only this server (meaningful for multi-server adapters)
+  // Ack timeout; coerced as Node's setTimeout (sio::timer_delay): NaN-like, < 1 ms or > 2^31-1 ms
+  // values become 1 ms.
   std::optional<std::chrono::milliseconds> timeout;
   bool expect_single_response = false;
 };
@@ -238,15 +252,21 @@ class SessionAwareAdapter : public InMemoryAdapter {
     Clock::time_point disconnected_at;
   };
   struct Kept {
+    std::uint64_t counter = 0;  // the offset is "<counter>-<random>"
     std::string id;
     BroadcastOptions opts;
     json data;
     Clock::time_point emitted_at;
   };
+  bool expired(Clock::time_point since, Clock::time_point now) const;
   void expire(Clock::time_point now);
+  const Kept* find_offset(const std::string& offset) const;
   std::chrono::milliseconds max_duration_;
-  std::map<std::string, Stored> sessions_;
-  std::vector<Kept> packets_;
+  // Every operation is O(log n) or amortised O(1) in what clients create (sessions, packets):
+  // expiry pops from the front of queues in time order instead of scanning.
+  std::map<std::string, Stored> sessions_;  // by secret_lookup_key(pid), never by the pid itself
+  std::deque<std::pair<Clock::time_point, std::string>> session_expiry_;  // persist order
+  std::deque<Kept> packets_;                // offset (counter) order, consecutive counters
   std::uint64_t counter_ = 0;
 };
 
@@ -341,6 +361,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void off_any_outgoing(std::optional<std::size_t> id = std::nullopt);
   void on_disconnecting(DisconnectHandler handler);
   void on_disconnect(DisconnectHandler handler);
+  void on_error(ErrorHandler handler);
 
   // ---- outgoing (thread-safe)
   bool emit(std::string_view event, json args = json::array());
@@ -371,6 +392,8 @@ class Socket : public std::enable_shared_from_this<Socket> {
   // ---- for adapters
   // Writes an encoded packet to the Engine.IO session (no-op once closed).
   void write_encoded(const socketio::Encoded& encoded, const EmitFlags& flags);
+  // The same for a packet encoded once for many recipients (its text is shared, not copied).
+  void write_shared(const SharedPacket& packet, const EmitFlags& flags);
   // Registers a broadcast acknowledgement under an id chosen by the broadcaster.
   void register_broadcast_ack(std::uint64_t id, std::function<void(json response)> ack);
   void notify_outgoing(const json& data);
@@ -395,6 +418,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void on_event(socketio::Packet packet);
   void on_ack(socketio::Packet packet);
   void on_close(const std::string& reason);
+  void on_decode_error(const sio::Error& error);
   void cleanup();
   void send_connect_error(const ConnectError& error);
   void post(std::function<void()> fn) const;
@@ -415,6 +439,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   std::vector<std::pair<std::size_t, AnyHandler>> any_outgoing_;
   std::size_t next_listener_id_ = 1;
   std::vector<DisconnectHandler> on_disconnecting_;
+  std::vector<ErrorHandler> on_error_;
   std::vector<DisconnectHandler> on_disconnect_;
 
   std::set<std::uint64_t> pending_acks_;  // ids in the namespace's ack table
@@ -443,8 +468,8 @@ class Namespace : public std::enable_shared_from_this<Namespace> {
 
   // Connected sockets by id (executor only).
   const std::map<SocketId, SocketPtr>& sockets() const { return sockets_; }
-  // Children of a parent (dynamic) namespace (executor only).
-  const std::vector<NamespacePtr>& children() const { return children_; }
+  // Children of a parent (dynamic) namespace by name (executor only).
+  const std::map<std::string, NamespacePtr>& children() const { return children_; }
 
   BroadcastOperator to(const Room& room);
   BroadcastOperator to(const std::vector<Room>& rooms);
@@ -500,7 +525,7 @@ class Namespace : public std::enable_shared_from_this<Namespace> {
   std::multimap<std::string, std::function<void(const json&)>> server_side_handlers_;
   std::map<SocketId, SocketPtr> sockets_;
   std::map<SocketId, SocketPtr> pre_connect_sockets_;
-  std::vector<NamespacePtr> children_;
+  std::map<std::string, NamespacePtr> children_;  // removal O(log n), not a scan
   std::weak_ptr<Namespace> cleanup_parent_;  // set on children when cleanup_empty_child_namespaces
   std::shared_ptr<detail::NamespaceAcks> acks_;
 };
@@ -520,6 +545,10 @@ struct ServerOptions {
   std::optional<ConnectionStateRecoveryOptions> connection_state_recovery;
   bool cleanup_empty_child_namespaces = false;
   AdapterFactory adapter;            // default: InMemoryAdapter / SessionAwareAdapter
+  // Binary attachments one Socket.IO packet may announce (socket.io-parser's maxAttachments,
+  // CVE-2026-33151). More is a decode error: the session is closed ("forced close"), after the
+  // client's sockets got on_error "too many attachments".
+  std::size_t max_attachments = 10;
   // Engine.IO (passed through to EngineOptions)
   std::string path = "/socket.io";   // a trailing '/' is added for the engine
   std::chrono::milliseconds ping_interval{25000};
@@ -532,6 +561,9 @@ struct ServerOptions {
   CorsOptions cors;
   AllowRequest allow_request;                     // Node's allowRequest (handshake filter)
   std::chrono::milliseconds request_timeout{30000};  // per HTTP request / keep-alive wait
+  // Per-connection send buffer bound and stalled-write deadline (EngineOptions, docs/security.md).
+  std::size_t max_buffered_bytes = 16u << 20;
+  std::chrono::milliseconds write_timeout{30000};
 };
 
 // The Engine.IO options a ServerOptions implies.
@@ -622,7 +654,8 @@ class Server {
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
-// Random 20-character id in base64url alphabet (like Node's base64id).
+// Random 20-character id in the base64url alphabet (like Node's base64id), from the OS CSPRNG:
+// random_id(15) of sio/server/secrets.hpp. Socket ids, recovery pids and offsets.
 std::string generate_id();
 
 }  // namespace sio::server

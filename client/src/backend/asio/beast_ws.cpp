@@ -1,0 +1,289 @@
+// beast_ws.cpp - the native WebSocket (backend.hpp) on Boost.Beast, plain (ws) and TLS (wss).
+//
+// One class template for both stream types; the only Beast translation unit of the engine client.
+#include <cstdlib>
+#include <deque>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+#include "asio_backend.hpp"
+#include "sio/engineio/client_url.hpp"
+
+namespace sio::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+using PlainStream = websocket::stream<beast::tcp_stream>;
+using TlsStream = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+
+// The TLS context of one connection: verification of the certificate chain and host name on by
+// default, extra CA file and client certificate as configured.
+std::shared_ptr<asio::ssl::context> make_tls_context(const TlsOptions& tls, const std::string& host,
+                                                     std::string& error) {
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  error_code ec;
+  if (tls.verify_peer) {
+    ctx->set_verify_mode(asio::ssl::verify_peer, ec);
+    ctx->set_default_verify_paths(ec);
+    ec = {};
+    if (!tls.ca_file.empty()) {
+      ctx->load_verify_file(tls.ca_file, ec);
+      if (ec) error = "ca_file: " + ec.message();
+    }
+    ctx->set_verify_callback(asio::ssl::host_name_verification(host), ec);
+  } else {
+    ctx->set_verify_mode(asio::ssl::verify_none, ec);
+  }
+  if (!tls.client_cert_file.empty()) {
+    ctx->use_certificate_chain_file(tls.client_cert_file, ec);
+    if (ec) error = "client_cert_file: " + ec.message();
+  }
+  if (!tls.client_key_file.empty()) {
+    ctx->use_private_key_file(tls.client_key_file, asio::ssl::context::pem, ec);
+    if (ec) error = "client_key_file: " + ec.message();
+  }
+  return ctx;
+}
+
+template <class Stream>
+class BeastWebSocket final : public WebSocket, public std::enable_shared_from_this<BeastWebSocket<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, PlainStream>;
+
+ public:
+  BeastWebSocket(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> ctx, WebSocketHandlers handlers)
+      : resolver_(executor), ctx_(std::move(ctx)), ws_(make_stream(executor, ctx_)), handlers_(std::move(handlers)) {}
+
+  void connect(WebSocketTarget target) override {
+    target_ = std::move(target);
+    ws_.read_message_max(target_.max_message_bytes);
+    // A numeric host needs no resolver (whose asynchronous form runs a thread of its own).
+    error_code not_numeric;
+    const auto address = asio::ip::make_address(target_.host, not_numeric);
+    if (!not_numeric) {
+      const unsigned long port = std::strtoul(target_.port.c_str(), nullptr, 10);  // digits (client_url.hpp)
+      const tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
+      asio::post(resolver_.get_executor(), [self = this->shared_from_this(), endpoint] {
+        if (self->done_) return;
+        self->on_resolve({}, tcp::resolver::results_type::create(endpoint, self->target_.host, self->target_.port));
+      });
+      return;
+    }
+    resolver_.async_resolve(target_.host, target_.port,
+                            [self = this->shared_from_this()](error_code ec, tcp::resolver::results_type results) {
+                              self->on_resolve(ec, std::move(results));
+                            });
+  }
+
+  void send(engineio::Frame frame) override {
+    if (done_ || closing_) return;
+    queue_.push_back(std::move(frame));
+    if (open_ && !writing_) write_next();
+  }
+
+  void close() override {
+    handlers_ = {};
+    if (done_ || closing_) return;
+    closing_ = true;
+    if (!open_) {
+      abort();
+      return;
+    }
+    if (!writing_) close_now();
+  }
+
+  void abort() override {
+    handlers_ = {};
+    done_ = true;
+    resolver_.cancel();
+    beast::get_lowest_layer(ws_).close();
+  }
+
+ private:
+  static Stream make_stream(const asio::any_io_executor& executor, const std::shared_ptr<asio::ssl::context>& ctx) {
+    if constexpr (kTls) {
+      return Stream(executor, *ctx);
+    } else {
+      return Stream(executor);
+    }
+  }
+
+  void on_resolve(error_code ec, tcp::resolver::results_type results) {
+    if (done_) return;
+    if (ec) return finish(true, "resolve: " + ec.message());
+    beast::get_lowest_layer(ws_).expires_after(target_.timeout);
+    beast::get_lowest_layer(ws_).async_connect(
+        results, [self = this->shared_from_this()](error_code ec, const tcp::endpoint&) { self->on_connect(ec); });
+  }
+
+  void on_connect(error_code ec) {
+    if (done_) return;
+    if (ec) return finish(true, "connect: " + ec.message());
+    if constexpr (kTls) {
+      // SNI (host names only, not IP literals); the certificate's name or address is checked by the
+      // context's verify callback (host_name_verification).
+      error_code not_an_address;
+      asio::ip::make_address(target_.host, not_an_address);
+      if (not_an_address && !SSL_set_tlsext_host_name(ws_.next_layer().native_handle(), target_.host.c_str())) {
+        return finish(true, "tls: cannot set the server name");
+      }
+      ws_.next_layer().async_handshake(asio::ssl::stream_base::client,
+                                       [self = this->shared_from_this()](error_code ec) {
+                                         if (self->done_) return;
+                                         if (ec) return self->finish(true, "tls handshake: " + ec.message());
+                                         self->handshake();
+                                       });
+    } else {
+      handshake();
+    }
+  }
+
+  void handshake() {
+    beast::get_lowest_layer(ws_).expires_never();  // the websocket stream's own timeouts from here on
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = target_.timeout;
+    timeouts.idle_timeout = websocket::stream_base::none();  // the Engine.IO heartbeat watches idleness
+    timeouts.keep_alive_pings = false;
+    ws_.set_option(timeouts);
+    ws_.set_option(websocket::stream_base::decorator([headers = target_.headers](websocket::request_type& req) {
+      req.set(beast::http::field::user_agent, "sio-cpp");
+      for (const auto& [name, value] : headers) req.set(name, value);
+    }));
+    const std::string host = engineio::url_host({target_.secure, target_.host, target_.port}) + ":" + target_.port;
+    ws_.async_handshake(response_, host, target_.target, [self = this->shared_from_this()](error_code ec) {
+      if (self->done_) return;
+      if (ec) {
+        std::string what = "websocket handshake: " + ec.message();
+        if (self->response_.result_int() != 0 && self->response_.result_int() != 101) {
+          what += " (HTTP " + std::to_string(self->response_.result_int()) + ")";
+        }
+        return self->finish(true, what);
+      }
+      self->open_ = true;
+      if (self->closing_) return self->close_now();
+      if (auto on_open = self->handlers_.on_open) on_open();
+      if (self->done_) return;
+      self->read_next();
+      if (!self->writing_ && !self->queue_.empty()) self->write_next();
+    });
+  }
+
+  void read_next() {
+    ws_.async_read(buffer_, [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(error_code ec) {
+    if (done_) return;
+    if (ec) {
+      const bool clean = ec == websocket::error::closed || ec == asio::error::eof ||
+                         ec == beast::http::error::end_of_stream;
+      std::string what = clean ? "closed by the server" : "read: " + ec.message();
+      if (ec == websocket::error::closed && !ws_.reason().reason.empty()) {
+        what += std::string(" (") + ws_.reason().reason.c_str() + ")";
+      }
+      return finish(!clean, what);
+    }
+    std::string data = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    const bool binary = !ws_.got_text();
+    if (auto on_frame = handlers_.on_frame) on_frame(std::move(data), binary);
+    if (done_) return;
+    read_next();
+  }
+
+  void write_next() {
+    writing_ = true;
+    ws_.text(!queue_.front().binary);
+    ws_.async_write(asio::buffer(queue_.front().bytes), [self = this->shared_from_this()](error_code ec, std::size_t) {
+      self->writing_ = false;
+      if (self->done_) return;
+      if (ec) return self->finish(true, "write: " + ec.message());
+      self->queue_.pop_front();
+      if (!self->queue_.empty()) return self->write_next();
+      if (self->closing_) self->close_now();
+    });
+  }
+
+  void close_now() {
+    if (!queue_.empty()) {
+      if (!writing_) write_next();
+      return;
+    }
+    done_ = true;  // no more reads reported; the read in flight ends with the close handshake
+    ws_.async_close(websocket::close_code::normal, [self = this->shared_from_this()](error_code) {
+      beast::get_lowest_layer(self->ws_).close();
+    });
+  }
+
+  // The connection ended (error or peer close): report once, then drop everything.
+  void finish(bool error, std::string what) {
+    if (done_) return;
+    done_ = true;
+    auto on_closed = std::move(handlers_.on_closed);
+    handlers_ = {};
+    beast::get_lowest_layer(ws_).close();
+    if (on_closed) on_closed(error, std::move(what));
+  }
+
+  tcp::resolver resolver_;
+  std::shared_ptr<asio::ssl::context> ctx_;  // outlives the stream (declared before it)
+  Stream ws_;
+  WebSocketHandlers handlers_;
+  WebSocketTarget target_;
+  websocket::response_type response_;
+  beast::flat_buffer buffer_;
+  std::deque<engineio::Frame> queue_;
+  bool open_ = false;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool done_ = false;
+};
+
+// Reports a failure before any I/O (bad TLS configuration) the way a failed connect would.
+class FailedWebSocket final : public WebSocket, public std::enable_shared_from_this<FailedWebSocket> {
+ public:
+  FailedWebSocket(asio::any_io_executor executor, WebSocketHandlers handlers, std::string error)
+      : executor_(std::move(executor)), handlers_(std::move(handlers)), error_(std::move(error)) {}
+  void connect(WebSocketTarget) override {
+    asio::post(executor_, [self = shared_from_this()] {
+      if (auto on_closed = std::move(self->handlers_.on_closed)) on_closed(true, self->error_);
+    });
+  }
+  void send(engineio::Frame) override {}
+  void close() override { handlers_ = {}; }
+  void abort() override { handlers_ = {}; }
+
+ private:
+  asio::any_io_executor executor_;
+  WebSocketHandlers handlers_;
+  std::string error_;
+};
+
+}  // namespace
+
+std::shared_ptr<WebSocket> make_websocket(asio::any_io_executor executor, const TlsOptions& tls,
+                                          WebSocketHandlers handlers, bool secure, const std::string& host) {
+  if (!secure) return std::make_shared<BeastWebSocket<PlainStream>>(std::move(executor), nullptr, std::move(handlers));
+  std::string error;
+  auto ctx = make_tls_context(tls, host, error);
+  if (!error.empty()) return std::make_shared<FailedWebSocket>(std::move(executor), std::move(handlers), "tls: " + error);
+  return std::make_shared<BeastWebSocket<TlsStream>>(std::move(executor), std::move(ctx), std::move(handlers));
+}
+
+}  // namespace sio::detail

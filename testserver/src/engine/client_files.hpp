@@ -1,0 +1,22 @@
+// The socket.io client files the server serves beside the Engine.IO endpoint, as Node's socket.io
+// 4.8 serves them (its `serveClient`): which names, and the compression it picks for a request.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace sio::server::detail {
+
+// socket.io's CLIENT_FILES: socket.io.js, .min.js, .esm.min.js, .msgpack.min.js and their .map.
+bool is_client_file(std::string_view name);
+
+// What Node answers for an Accept-Encoding header among br, gzip and deflate (accepts/negotiator:
+// highest q, then an exact name over "*", then the client's order); "" for none (identity).
+std::string pick_encoding(std::string_view accept_encoding);
+
+// `data` compressed with `encoding` ("br": brotli, quality 11 as zlib.createBrotliCompress;
+// "gzip"/"deflate": zlib's default level as createGzip/createDeflate). Results are cached per
+// content and encoding (the files are a few hundred KB and brotli at 11 is slow).
+std::string compressed(const std::string& data, const std::string& encoding);
+
+}  // namespace sio::server::detail
