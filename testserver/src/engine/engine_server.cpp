@@ -139,8 +139,6 @@ class WsConnection : public Closable,
   void do_read();
   void do_write();
   void do_close();
-  void watch_write();
-  void arm_write_timer(std::chrono::milliseconds delay);
   void abort_socket();  // closes the TCP socket: every pending operation ends
   tcp::socket& socket() { return beast::get_lowest_layer(ws_).socket(); }
 
@@ -152,8 +150,6 @@ class WsConnection : public Closable,
   std::vector<net::const_buffer> batch_;  // the gather write in flight
   std::size_t batch_entries_ = 0;         // entries of out_ it covers
   net::steady_timer write_timer_;         // a write that makes no progress for write_timeout
-  Clock::time_point write_since_;         // start of the gather write in flight
-  bool write_timer_armed_ = false;
   bool writing_ = false;
   bool close_requested_ = false;
   bool closing_ = false;
@@ -588,9 +584,15 @@ void WsConnection::do_write() {
     }
     ++batch_entries_;
   }
-  write_since_ = Clock::now();
-  watch_write();
+  // A peer that stopped reading stalls the write: past write_timeout the socket is closed, which
+  // ends the write and the read (the read side reports the failure to the session).
+  write_timer_.expires_after(core_->options_.write_timeout);
+  write_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->abort_socket();
+  });
   net::async_write(socket(), batch_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    self->write_timer_.cancel();
     if (ec) {
       self->out_.clear();
       self->writing_ = false;
@@ -607,32 +609,6 @@ void WsConnection::do_write() {
       if (auto s = self->session_.lock()) s->session_.on_written(frame_bytes);
     }
     self->do_write();
-  });
-}
-
-// A peer that stopped reading stalls the write: past write_timeout the socket is closed, which
-// ends the write and the read (the read side reports the failure to the session). One timer
-// watches the writes in flight: it is not re-armed per write, only when it fires while a write
-// (a later one, then) is still in flight.
-void WsConnection::watch_write() {
-  if (!write_timer_armed_) arm_write_timer(core_->options_.write_timeout);
-}
-
-void WsConnection::arm_write_timer(std::chrono::milliseconds delay) {
-  write_timer_armed_ = true;
-  write_timer_.expires_after(delay);
-  write_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
-    auto self = weak.lock();
-    if (!self) return;
-    self->write_timer_armed_ = false;
-    if (ec || !self->writing_) return;
-    const auto timeout = self->core_->options_.write_timeout;
-    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - self->write_since_);
-    if (elapsed >= timeout) {
-      self->abort_socket();
-      return;
-    }
-    self->arm_write_timer(timeout - elapsed);  // the write in flight started later
   });
 }
 
