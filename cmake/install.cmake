@@ -73,12 +73,13 @@ endif()
 # The server component: programs, assets, systemd unit, configuration.
 if(TARGET sio-testserver AND NOT EMSCRIPTEN)
   install(TARGETS sio-testserver RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT server)
-  # The configuration: /etc/sio/testserver.conf when the prefix is /usr (the .deb), else
-  # <prefix>/etc/sio/. Decided at install time, so that `cmake --install --prefix` picks it.
+  # The configuration: <prefix>/etc/sio/, but /etc/sio for the prefix /usr (the .deb; cpack
+  # stages it as <staging>/usr). Decided at install time, so that `cmake --install --prefix` and
+  # cpack pick it.
   install(CODE "
     set(_sio_etc \"\${CMAKE_INSTALL_PREFIX}/etc/sio\")
-    if(CMAKE_INSTALL_PREFIX STREQUAL \"/usr\")
-      set(_sio_etc /etc/sio)
+    if(CMAKE_INSTALL_PREFIX MATCHES \"(^|/)usr/?$\")
+      get_filename_component(_sio_etc \"\${CMAKE_INSTALL_PREFIX}/../etc/sio\" ABSOLUTE)
     endif()
     file(INSTALL DESTINATION \"\${_sio_etc}\" TYPE FILE FILES \"${PROJECT_SOURCE_DIR}/packaging/testserver.conf\")"
     COMPONENT server)

@@ -9,9 +9,7 @@ set(CPACK_PACKAGE_VENDOR "sio-cpp")
 set(CPACK_PACKAGE_CONTACT "sio-cpp maintainers <sio-cpp@localhost>")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Socket.IO server in C++ (reference server and deployment apps)")
-set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
-# Absolute destinations (/etc/sio) go under the staging root, never onto the building machine.
-set(CPACK_SET_DESTDIR ON)
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)  # /etc/sio: cmake/install.cmake
 set(CPACK_STRIP_FILES ON)
 
 set(CPACK_COMPONENTS_ALL server)
