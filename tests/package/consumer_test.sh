@@ -97,9 +97,9 @@ case "${mode}" in
     export NODE_PATH="/usr/share/nodejs${NODE_PATH:+:${NODE_PATH}}"
     mkdir -p "${work}"
     # sio for the browser, as a user would build and install it (kept between runs: incremental).
-    # Debug (-O0) for both builds: the slowest test of the suite otherwise; what is checked (the
-    # package's targets, include dirs and link under emcmake) does not depend on it.
-    emcmake cmake -S "${source_dir}" -B "${work}/em-sio" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+    # No build type (no -O, no -g) for both builds: the slowest test of the suite otherwise; what
+    # is checked (the package's targets, include dirs and link under emcmake) does not depend on it.
+    emcmake cmake -S "${source_dir}" -B "${work}/em-sio" -G Ninja -DCMAKE_BUILD_TYPE= \
       -DSIO_BUILD_TESTS=OFF >"${work}/em-sio-configure.log" 2>&1 || { cat "${work}/em-sio-configure.log"; fail "emcmake sio"; }
     cmake --build "${work}/em-sio" -j 2 --target sio_core sio_client >"${work}/em-sio-build.log" 2>&1 ||
       { cat "${work}/em-sio-build.log"; fail "em++ build of sio"; }
@@ -108,7 +108,7 @@ case "${mode}" in
     [[ -e "${work}/em-prefix/include/sio-deps/nlohmann/json.hpp" ]] || fail "nlohmann/json not in the package"
     [[ ! -e "${work}/em-prefix/lib/libsio_server.a" ]] || fail "the Emscripten package has a server"
     rm -rf "${work}/em-consumer"
-    emcmake cmake -S "${here}/consumer" -B "${work}/em-consumer" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+    emcmake cmake -S "${here}/consumer" -B "${work}/em-consumer" -G Ninja -DCMAKE_BUILD_TYPE= \
       -Dsio_DIR="${work}/em-prefix/lib/cmake/sio" >"${work}/em-consumer-configure.log" 2>&1 ||
       { cat "${work}/em-consumer-configure.log"; fail "emcmake consumer"; }
     grep -E "^-- sio " "${work}/em-consumer-configure.log"
