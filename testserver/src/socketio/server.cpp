@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "../common/url_query.hpp"
 #include "internal.hpp"
 #include "sio/core/timer_delay.hpp"
 #include "sio/server/secrets.hpp"
@@ -26,43 +27,11 @@ bool recoverable(const std::string& reason) {
          reason == "forced server close";
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// application/x-www-form-urlencoded decoding (URLSearchParams).
-std::string form_decode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c == '+') {
-      out.push_back(' ');
-    } else if (c == '%' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
+// The CONNECT packet's query as an object (URLSearchParams + Object.fromEntries: the last of a
+// repeated name wins), decoded by the server's one query decoder (Boost.URL).
 json query_to_object(std::string_view query) {
   json out = json::object();
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const auto part = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (part.empty()) continue;
-    const auto eq = part.find('=');
-    const auto key = form_decode(part.substr(0, eq));
-    const auto value = eq == std::string_view::npos ? std::string{} : form_decode(part.substr(eq + 1));
-    out[key] = value;  // last one wins, like Object.fromEntries
-  }
+  for (const auto& [key, value] : detail::parse_query(query)) out[key] = value;
   return out;
 }
 
