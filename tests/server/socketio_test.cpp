@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <regex>
 #include <set>
@@ -256,11 +257,14 @@ TEST_F(SocketIoTest, AsyncMiddlewareFromAnotherThread) {
   make_server();
   std::vector<std::thread> threads;
   std::vector<std::string> order;
+  // The middleware's own async work ends when the test opens this gate: nothing may be sent before.
+  std::promise<void> gate;
+  std::shared_future<void> opened = gate.get_future().share();
   server->use([&](Socket& s, sio::server::Next next) {
     order.push_back("mw1");
     s.data["user"] = "alice";
-    threads.emplace_back([next] {
-      std::this_thread::sleep_for(10ms);  // the middleware's own async work, not synchronisation
+    threads.emplace_back([next, opened] {
+      opened.wait();
       next(std::nullopt);
     });
   });
@@ -273,6 +277,8 @@ TEST_F(SocketIoTest, AsyncMiddlewareFromAnotherThread) {
   auto c = open();
   feed(c, "0");
   EXPECT_TRUE(c->sent.empty());
+  EXPECT_EQ(order, std::vector<std::string>{"mw1"});
+  gate.set_value();
   ASSERT_TRUE(run_until([&] { return !c->sent.empty(); }));
   for (auto& t : threads) t.join();
   EXPECT_EQ(order, (std::vector<std::string>{"mw1", "mw2"}));
