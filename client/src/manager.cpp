@@ -807,6 +807,7 @@ Manager::Manager(std::string url, Options options) : url_(std::move(url)), optio
   core.randomization_factor = options_.randomization_factor;
   core.timeout = options_.timeout;
   core.protocol = options_.eio3 ? socketio::Protocol::v4 : socketio::Protocol::v5;
+  core.parser = options_.parser;
   core.random = [backend = std::weak_ptr<detail::Backend>(made.backend)] {
     auto b = backend.lock();
     return b ? b->random() : 0.5;

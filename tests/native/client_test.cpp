@@ -381,6 +381,7 @@ bool ready(std::future<T>& f) {
 struct Param {
   Srv srv;
   Tr tr;
+  bool msgpack = false;  // both ends use socket.io-msgpack-parser's wire format
 };
 
 class ClientSuite : public ::testing::TestWithParam<Param> {
@@ -389,6 +390,7 @@ class ClientSuite : public ::testing::TestWithParam<Param> {
 
   void start(std::vector<std::string> args = {}) {
     server_.reset();
+    if (GetParam().msgpack) args.insert(args.end(), {"--parser", "msgpack"});
     server_ = start_server(GetParam().srv, std::move(args));
     port_ = server_->port();
     ASSERT_GT(port_, 0);
@@ -399,6 +401,7 @@ class ClientSuite : public ::testing::TestWithParam<Param> {
   void restart(std::vector<std::string> args = {}) {
     args.push_back("--port");
     args.push_back(std::to_string(port_));
+    if (GetParam().msgpack) args.insert(args.end(), {"--parser", "msgpack"});
     server_ = start_server(GetParam().srv, std::move(args));
     ASSERT_EQ(server_->port(), port_);
   }
@@ -406,6 +409,7 @@ class ClientSuite : public ::testing::TestWithParam<Param> {
   sio::Options options() const {
     sio::Options o = base_options();
     o.transports = transports_of(GetParam().tr);
+    if (GetParam().msgpack) o.parser = sio::socketio::msgpack_parser();
     return o;
   }
 
@@ -431,7 +435,8 @@ class ClientSuite : public ::testing::TestWithParam<Param> {
 };
 
 std::string param_name(const ::testing::TestParamInfo<Param>& info) {
-  return std::string(name_of(info.param.srv)) + "_" + name_of(info.param.tr);
+  return std::string(name_of(info.param.srv)) + "_" + name_of(info.param.tr) +
+         (info.param.msgpack ? "_msgpack" : "");
 }
 
 std::vector<Param> all_params() {
@@ -1362,6 +1367,86 @@ TEST_P(ClientSuite, NotConnectedOnceDisconnectReturns) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Interop, ClientSuite, ::testing::ValuesIn(all_params()), param_name);
+
+// ---- socket.io-msgpack-parser (Options::parser) --------------------------------------------------
+// The client with the MessagePack parser against Node's socket.io 4.8 + socket.io-msgpack-parser
+// (server.js --parser msgpack) and against ours (ServerOptions::parser): events, acks both ways,
+// binary both ways (inline MessagePack bin), namespaces and CONNECT_ERROR.
+
+class ClientMsgpack : public ClientSuite {};
+
+TEST_P(ClientMsgpack, EventsAcksBinaryNamespaces) {
+  Recorder r;
+  auto manager = sio::Manager::create(url_, options());
+  auto socket = manager->socket("/");
+  record_lifecycle(socket, r);
+  socket->on("welcome", [&r](const json& a) { r.add("welcome", a); });
+  socket->on("back", [&r](const json& a) { r.add("back", a); });
+  socket->on("bin-back", [&r](const json& a) { r.add("bin-back", a); });
+  socket->on("answer-was", [&r](const json& a) { r.add("answer-was", a); });
+  socket->on("question", [](const json& a, sio::Ack ack) { ack("answer to " + a[0].get<std::string>(), 42); });
+  socket->connect();
+  ASSERT_TRUE(r.wait("connect"));
+  auto welcome = r.wait("welcome");
+  ASSERT_TRUE(welcome);
+  EXPECT_EQ((*welcome)[0], socket->id());
+  ASSERT_TRUE(settle(r));
+
+  auto reply = socket->emit_with_ack("echo", 1, "two", json{{"k", json::array({true, nullptr, 2.5})}});
+  ASSERT_TRUE(ready(reply));
+  EXPECT_EQ(reply.get(), json::array({1, "two", {{"k", {true, nullptr, 2.5}}}}));
+  socket->emit("emit-back", "x", 2);
+  auto back = r.wait("back");
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, json::array({"x", 2}));
+
+  auto ack = socket->emit_with_ack("bin", sio::Bytes{1, 2, 3, 0, 255});
+  ASSERT_TRUE(ready(ack));
+  EXPECT_EQ(ack.get(), json::array({bytes({9, 8, 7})}));
+  auto bin_back = r.wait("bin-back");
+  ASSERT_TRUE(bin_back);
+  EXPECT_EQ((*bin_back)[0], bytes({255, 0, 3, 2, 1}));
+  EXPECT_EQ((*bin_back)[1]["original"], bytes({1, 2, 3, 0, 255}));
+  EXPECT_EQ((*bin_back)[1]["list"], json::array({bytes({1, 2}), "x"}));
+  sio::Bytes big(200000);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint8_t>(i * 7);
+  auto echo = socket->emit_with_ack("echo", json{{"blob", sio::binary(big)}});
+  ASSERT_TRUE(ready(echo));
+  EXPECT_EQ(echo.get(), json::array({{{"blob", sio::binary(big)}}}));
+
+  // the server asks, the client acknowledges
+  socket->emit("ask-me", "q1");
+  auto answer = r.wait("answer-was");
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(*answer, json::array({"answer to q1", 42}));
+
+  // another namespace on the same connection, and a refused one (CONNECT_ERROR with data)
+  auto admin = manager->socket("/admin");
+  admin->on("welcome-admin", [&r](const json& a) { r.add("welcome-admin", a); });
+  admin->connect();
+  ASSERT_TRUE(r.wait("welcome-admin"));
+  sio::SocketOptions so;
+  so.auth = json{{"token", "bad"}};
+  auto secure = manager->socket("/secure", so);
+  secure->on("connect_error", [&r](const json& a) { r.add("secure-error", a); });
+  secure->connect();
+  auto refused = r.wait("secure-error");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ((*refused)[0]["message"], "not authorized");
+  EXPECT_EQ((*refused)[0]["data"]["code"], 401);
+  expect_transport(socket);
+}
+
+std::vector<Param> msgpack_params() {
+  std::vector<Param> out;
+  for (Param p : all_params()) {
+    p.msgpack = true;
+    out.push_back(p);
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Interop, ClientMsgpack, ::testing::ValuesIn(msgpack_params()), param_name);
 
 // ---- cookies (node: the server sets a session cookie, as sticky load balancers do) ---------------
 

@@ -4,6 +4,7 @@
 //   sio-testserver [--host 127.0.0.1] [--port 3000] [--static <dir>] [--allow-eio3]
 //                  [--client-bundle <file>] [--path /socket.io] [--cors <origin>]...
 //                  [--ping-interval ms] [--ping-timeout ms] [--connect-timeout ms] [--recovery]
+//                  [--parser default|msgpack]
 //
 // Prints "listening on http://<host>:<port>/" once bound (port 0 picks a free port).
 #include <chrono>
@@ -28,7 +29,8 @@ void usage() {
   std::cerr << "usage: sio-testserver [--host H] [--port P] [--static DIR] [--allow-eio3]\n"
                "                      [--client-bundle FILE] [--path /socket.io] [--cors ORIGIN]\n"
                "                      [--ping-interval MS] [--ping-timeout MS]\n"
-               "                      [--connect-timeout MS] [--recovery]\n";
+               "                      [--connect-timeout MS] [--recovery]\n"
+               "                      [--parser default|msgpack]\n";
 }
 
 }  // namespace
@@ -69,6 +71,13 @@ int main(int argc, char** argv) {
       options.connect_timeout = std::chrono::milliseconds(std::stol(value()));
     } else if (arg == "--recovery") {
       options.connection_state_recovery = sio::server::ConnectionStateRecoveryOptions{};
+    } else if (arg == "--parser") {
+      const std::string name = value();
+      options.parser = sio::socketio::parser_by_name(name);
+      if (!options.parser) {
+        std::cerr << "unknown parser: " << name << " (default or msgpack)\n";
+        return 2;
+      }
     } else if (arg == "--help" || arg == "-h") {
       usage();
       return 0;

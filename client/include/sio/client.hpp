@@ -49,6 +49,7 @@
 #include "sio/client/engine.hpp"
 #include "sio/core/json.hpp"
 #include "sio/core/result.hpp"
+#include "sio/socketio/parser.hpp"
 
 namespace sio {
 
@@ -119,6 +120,9 @@ struct Options {
   TlsOptions tls;          // native: verify_peer (rejectUnauthorized), ca_file (ca), cert/key files
   bool with_credentials = false;  // browser: cookies to other origins (withCredentials)
   bool eio3 = false;       // talk to socket.io 2.x servers (Engine.IO v3, Socket.IO protocol v4)
+  // Wire format (socket.io-client's `parser`): nullptr = socket.io-parser's;
+  // socketio::msgpack_parser() speaks socket.io-msgpack-parser's (the server must use the same).
+  std::shared_ptr<const socketio::Parser> parser;
   // -- Manager --
   bool reconnection = true;
   std::uint64_t reconnection_attempts = UINT64_MAX;  // Infinity

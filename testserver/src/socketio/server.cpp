@@ -156,7 +156,9 @@ class Client : public std::enable_shared_from_this<Client> {
         conn_(std::move(conn)),
         protocol_(conn_->protocol() == engineio::Protocol::v3 ? socketio::Protocol::v4
                                                                : socketio::Protocol::v5),
-        decoder_(protocol_, decoder_limits(server.options())),
+        parser_(socketio::parser_or_default(server.options().parser)),
+        decoder_(socketio::parser_or_default(server.options().parser)
+                     .make_decoder(protocol_, decoder_limits(server.options()))),
         connect_timer_(server.executor()) {}
 
   void setup() {
@@ -176,6 +178,7 @@ class Client : public std::enable_shared_from_this<Client> {
   }
 
   bool open() const { return open_ && server_ != nullptr; }
+  const socketio::Parser& parser() const { return parser_; }
   socketio::Protocol protocol() const { return protocol_; }
   const std::shared_ptr<EngineSocket>& conn() const { return conn_; }
   Server* server() const { return server_; }
@@ -187,7 +190,7 @@ class Client : public std::enable_shared_from_this<Client> {
     server_->check_namespace(name, auth, [self, name, auth](NamespacePtr nsp) {
       if (nsp) return self->do_connect(name, auth);
       auto packet = socketio::Packet::connect_error(name, json{{"message", "Invalid namespace"}});
-      self->write(socketio::encode(packet));
+      self->write(self->parser().encode(packet));
     });
   }
 
@@ -235,19 +238,21 @@ class Client : public std::enable_shared_from_this<Client> {
   void write(const socketio::Encoded& encoded, const EmitFlags& flags = {}) {
     if (!open_) return;
     // A volatile packet the engine dropped (send buffer full) goes without its attachments.
-    if (!conn_->send(encoded.text, false, flags.volatile_)) return;
+    if (!conn_->send(encoded.text, encoded.binary, flags.volatile_)) return;
     for (const auto& a : encoded.attachments) conn_->send(a, true);
   }
   void write(const SharedPacket& packet, const EmitFlags& flags = {}) {
     if (!open_) return;
-    if (!conn_->send_shared(packet.text, flags.volatile_)) return;
+    const bool queued = packet.binary ? conn_->send(*packet.text, true, flags.volatile_)
+                                      : conn_->send_shared(packet.text, flags.volatile_);
+    if (!queued) return;
     for (const auto& a : packet.attachments) conn_->send(a, true);
   }
 
   void on_data(std::string_view data, bool binary) {
     if (!open_) return;
     auto self = shared_from_this();
-    auto result = binary ? decoder_.feed_binary(data) : decoder_.feed_text(data);
+    auto result = binary ? decoder_->feed_binary(data) : decoder_->feed_text(data);
     if (!result) {
       // Node: client.onerror -> socket._onerror (the "error" event) for every socket, then
       // conn.close() -> "forced close" for every socket.
@@ -289,7 +294,7 @@ class Client : public std::enable_shared_from_this<Client> {
     sockets_.clear();
     nsps_.clear();
     for (auto& [id, socket] : sockets) socket->on_close(reason);
-    decoder_.reset();
+    decoder_->reset();
     if (server_) server_->remove_client(this);
   }
 
@@ -306,7 +311,8 @@ class Client : public std::enable_shared_from_this<Client> {
   Server* server_;
   std::shared_ptr<EngineSocket> conn_;
   socketio::Protocol protocol_;
-  socketio::Decoder decoder_;
+  const socketio::Parser& parser_;
+  std::unique_ptr<socketio::PacketDecoder> decoder_;
   boost::asio::steady_timer connect_timer_;
   std::map<SocketId, SocketPtr> sockets_;
   std::map<std::string, SocketPtr> nsps_;
@@ -481,7 +487,7 @@ bool Socket::do_emit(std::string_view event, json args, AckCallback ack, EmitFla
 void Socket::send_packet(socketio::Packet packet, const EmitFlags& flags) {
   if (!client_->open()) return;  // nothing to encode for a closed session
   packet.nsp = nsp_->name();
-  client_->write(socketio::encode(packet), flags);
+  client_->write(client_->parser().encode(packet), flags);
 }
 
 void Socket::write_encoded(const socketio::Encoded& encoded, const EmitFlags& flags) {
@@ -492,10 +498,10 @@ void Socket::write_shared(const SharedPacket& packet, const EmitFlags& flags) {
   client_->write(packet, flags);
 }
 
-SharedPacket SharedPacket::encode(const socketio::Packet& packet) {
-  auto encoded = socketio::encode(packet);
+SharedPacket SharedPacket::encode(const socketio::Parser& parser, const socketio::Packet& packet) {
+  auto encoded = parser.encode(packet);
   return SharedPacket{std::make_shared<const std::string>(std::move(encoded.text)),
-                      std::move(encoded.attachments)};
+                      std::move(encoded.attachments), encoded.binary};
 }
 
 void Socket::register_broadcast_ack(std::uint64_t id, std::function<void(json)> ack) {
