@@ -57,6 +57,7 @@ class InteropTest : public ::testing::Test {
     if (recovery()) options.connection_state_recovery = sio::server::ConnectionStateRecoveryOptions{};
     options.connect_timeout = 10s;
     options.parser = parser();
+    options.metrics = metrics_;
     server_ = std::make_unique<sio::server::Server>(io_, options, "127.0.0.1", 0);
     demo_ = std::make_unique<sio::server::DemoApp>(*server_);
     port_ = server_->port();
@@ -91,6 +92,7 @@ class InteropTest : public ::testing::Test {
   std::uint16_t port_ = 0;
   std::thread thread_;
   std::unique_ptr<sio::server::DemoApp> demo_;  // the handlers the scripts drive
+  std::shared_ptr<sio::server::ServerMetrics> metrics_ = std::make_shared<sio::server::ServerMetrics>();
 };
 
 const std::vector<std::string> kV4Checks = {
@@ -125,6 +127,14 @@ TEST_F(MsgpackInteropTest, ClientV4Polling) {
 }
 TEST_F(MsgpackInteropTest, ClientV4WebSocket) {
   expect_all_pass(run_node("client_v4.js", port_, "websocket", 90s, "msgpack"), kV4Checks);
+  // ServerMetrics saw the traffic (read from this thread while the server's thread runs).
+  const auto m = metrics_->snapshot();
+  EXPECT_GT(m.connections_total, 10u);
+  EXPECT_GT(m.packets_in, 30u);
+  EXPECT_GT(m.packets_out, 30u);
+  EXPECT_GT(m.bytes_in, m.packets_in);  // a MessagePack packet is more than one byte
+  EXPECT_GT(m.bytes_out, m.packets_out);
+  EXPECT_LE(m.connections_open, m.connections_total);
 }
 TEST_F(MsgpackInteropTest, ClientV4Upgrade) {
   expect_all_pass(run_node("client_v4.js", port_, "upgrade", 90s, "msgpack"), kV4Checks);

@@ -4,11 +4,14 @@
 //   sio-testserver [--host 127.0.0.1] [--port 3000] [--static <dir>] [--allow-eio3]
 //                  [--client-bundle <file>] [--path /socket.io] [--cors <origin>]...
 //                  [--ping-interval ms] [--ping-timeout ms] [--connect-timeout ms] [--recovery]
-//                  [--parser default|msgpack]
+//                  [--parser default|msgpack] [--metrics]
+//
+// --metrics serves the server's counters (sio/server/metrics.hpp) as Prometheus text at /metrics.
 //
 // Prints "listening on http://<host>:<port>/" once bound (port 0 picks a free port).
 #include <chrono>
 #include <csignal>
+#include <functional>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -30,7 +33,7 @@ void usage() {
                "                      [--client-bundle FILE] [--path /socket.io] [--cors ORIGIN]\n"
                "                      [--ping-interval MS] [--ping-timeout MS]\n"
                "                      [--connect-timeout MS] [--recovery]\n"
-               "                      [--parser default|msgpack]\n";
+               "                      [--parser default|msgpack] [--metrics]\n";
 }
 
 }  // namespace
@@ -71,6 +74,8 @@ int main(int argc, char** argv) {
       options.connect_timeout = std::chrono::milliseconds(std::stol(value()));
     } else if (arg == "--recovery") {
       options.connection_state_recovery = sio::server::ConnectionStateRecoveryOptions{};
+    } else if (arg == "--metrics") {
+      options.metrics = std::make_shared<sio::server::ServerMetrics>();
     } else if (arg == "--parser") {
       const std::string name = value();
       options.parser = sio::socketio::parser_by_name(name);
@@ -96,7 +101,22 @@ int main(int argc, char** argv) {
     std::cerr << "sio-testserver: cannot listen on " << host << ":" << port << ": " << e.what() << "\n";
     return 1;
   }
-  if (!static_dir.empty()) server->engine().on_http_request = sio::server::make_static_handler(static_dir);
+  std::function<bool(const sio::server::HttpRequest&, sio::server::HttpResponder)> files;
+  if (!static_dir.empty()) files = sio::server::make_static_handler(static_dir);
+  if (options.metrics) {
+    server->engine().on_http_request = [metrics = options.metrics, files](
+                                           const sio::server::HttpRequest& req,
+                                           sio::server::HttpResponder respond) {
+      if (req.path != "/metrics") return files && files(req, std::move(respond));
+      sio::server::HttpResponse res;
+      res.headers = {{"Content-Type", "text/plain; version=0.0.4"}};
+      res.body = metrics->prometheus_text();
+      respond(std::move(res));
+      return true;
+    };
+  } else if (files) {
+    server->engine().on_http_request = std::move(files);
+  }
 
   sio::server::DemoApp demo(*server);  // events: docs/server.md, "Demo application"
 

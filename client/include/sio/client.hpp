@@ -47,6 +47,7 @@
 #include <vector>
 
 #include "sio/client/engine.hpp"
+#include "sio/core/debug_log.hpp"
 #include "sio/core/json.hpp"
 #include "sio/core/result.hpp"
 #include "sio/socketio/parser.hpp"
@@ -413,13 +414,8 @@ int run_until_exit();
 void exit_main(int code);
 
 // ---- logging --------------------------------------------------------------------------------
-// Debug output like the JS `debug` module: enabled by the DEBUG environment variable (read once,
-// patterns separated by commas or spaces, '*' wildcard, '-' prefix excludes; e.g.
-// DEBUG=socket.io* or DEBUG=socket.io-client:socket). Categories: socket.io-client:manager,
-// socket.io-client:socket. Messages go to the sink (default: stderr).
-using LogSink = std::function<void(std::string_view category, std::string_view message)>;
-void set_log_sink(LogSink sink);        // empty: back to stderr
-void set_log_filter(std::string patterns);  // overrides DEBUG
-bool log_enabled(std::string_view category);
+// Debug output like the JS `debug` module (DEBUG=socket.io*): sio::set_log_sink, set_log_filter
+// and log_enabled of sio/core/debug_log.hpp. The client's categories: socket.io-client:manager,
+// socket.io-client:socket.
 
 }  // namespace sio

@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "internal.hpp"
+#include "sio/core/debug_log.hpp"
 #include "sio/core/timer_delay.hpp"
 #include "sio/server/secrets.hpp"
 #include "sio/server/server.hpp"
@@ -108,6 +109,28 @@ void guarded(const std::string& what, F&& fn) {
   }
 }
 
+// DEBUG categories, as Node's socket.io names them.
+constexpr std::string_view kServerLog = "socket.io:server";
+constexpr std::string_view kClientLog = "socket.io:client";
+constexpr std::string_view kSocketLog = "socket.io:socket";
+
+std::string brief(const json& value) {
+  std::string text = socketio::has_binary(value) ? std::string("<with binary>") : dump_json(value);
+  if (text.size() > 200) text = text.substr(0, 200) + "...";
+  return text;
+}
+
+std::string describe(const socketio::Packet& p) {
+  std::string out = std::string(socketio::to_string(p.type)) + " " + p.nsp;
+  if (p.id) out += " id=" + std::to_string(*p.id);
+  if (p.has_data()) out += " " + brief(p.data);
+  return out;
+}
+
+void count(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
+  counter.fetch_add(n, std::memory_order_relaxed);
+}
+
 socketio::DecoderLimits decoder_limits(const ServerOptions& options) {
   socketio::DecoderLimits limits;
   limits.max_attachments = options.max_attachments;
@@ -157,6 +180,7 @@ class Client : public std::enable_shared_from_this<Client> {
         protocol_(conn_->protocol() == engineio::Protocol::v3 ? socketio::Protocol::v4
                                                                : socketio::Protocol::v5),
         parser_(socketio::parser_or_default(server.options().parser)),
+        metrics_(server.options().metrics),
         decoder_(socketio::parser_or_default(server.options().parser)
                      .make_decoder(protocol_, decoder_limits(server.options()))),
         connect_timer_(server.executor()) {}
@@ -240,6 +264,7 @@ class Client : public std::enable_shared_from_this<Client> {
     // A volatile packet the engine dropped (send buffer full) goes without its attachments.
     if (!conn_->send(encoded.text, encoded.binary, flags.volatile_)) return;
     for (const auto& a : encoded.attachments) conn_->send(a, true);
+    written(encoded.text, encoded.binary, encoded.attachments);
   }
   void write(const SharedPacket& packet, const EmitFlags& flags = {}) {
     if (!open_) return;
@@ -247,13 +272,35 @@ class Client : public std::enable_shared_from_this<Client> {
                                       : conn_->send_shared(packet.text, flags.volatile_);
     if (!queued) return;
     for (const auto& a : packet.attachments) conn_->send(a, true);
+    written(*packet.text, packet.binary, packet.attachments);
+  }
+
+  // Metrics and DEBUG output of one packet queued for this client.
+  void written(const std::string& first, bool binary, const std::vector<std::string>& attachments) {
+    if (metrics_) {
+      std::uint64_t bytes = first.size();
+      for (const auto& a : attachments) bytes += a.size();
+      count(metrics_->packets_out);
+      count(metrics_->bytes_out, bytes);
+    }
+    if (log_enabled(kClientLog)) {
+      std::string what = binary ? "<" + std::to_string(first.size()) + " bytes of MessagePack>"
+                                : (first.size() > 200 ? first.substr(0, 200) + "..." : first);
+      if (!attachments.empty()) what += " + " + std::to_string(attachments.size()) + " attachment(s)";
+      debug_log(kClientLog, "writing packet " + what + " to " + conn_->id());
+    }
   }
 
   void on_data(std::string_view data, bool binary) {
     if (!open_) return;
     auto self = shared_from_this();
     auto result = binary ? decoder_->feed_binary(data) : decoder_->feed_text(data);
+    if (metrics_) count(metrics_->bytes_in, data.size());
     if (!result) {
+      if (metrics_) count(metrics_->decode_errors);
+      if (log_enabled(kClientLog)) {
+        debug_log(kClientLog, "decode error from " + conn_->id() + ": " + result.error().message);
+      }
       // Node: client.onerror -> socket._onerror (the "error" event) for every socket, then
       // conn.close() -> "forced close" for every socket.
       const auto sockets = sockets_;
@@ -261,7 +308,12 @@ class Client : public std::enable_shared_from_this<Client> {
       close_with("forced close");
       return;
     }
-    if (result.value()) on_decoded(std::move(*result.value()));
+    if (!result.value()) return;
+    if (metrics_) count(metrics_->packets_in);
+    if (log_enabled(kClientLog)) {
+      debug_log(kClientLog, "decoded packet " + describe(*result.value()) + " from " + conn_->id());
+    }
+    on_decoded(std::move(*result.value()));
   }
 
   void on_decoded(socketio::Packet packet) {
@@ -287,6 +339,8 @@ class Client : public std::enable_shared_from_this<Client> {
   void on_close(const std::string& reason) {
     if (closed_) return;
     closed_ = true;
+    if (metrics_) metrics_->connections_open.fetch_sub(1, std::memory_order_relaxed);
+    if (log_enabled(kClientLog)) debug_log(kClientLog, "client " + conn_->id() + " close with reason " + reason);
     open_ = false;
     auto self = shared_from_this();
     connect_timer_.cancel();
@@ -299,6 +353,7 @@ class Client : public std::enable_shared_from_this<Client> {
   }
 
   void detach() {
+    if (!closed_ && metrics_) metrics_->connections_open.fetch_sub(1, std::memory_order_relaxed);
     server_ = nullptr;
     open_ = false;
     closed_ = true;
@@ -312,6 +367,7 @@ class Client : public std::enable_shared_from_this<Client> {
   std::shared_ptr<EngineSocket> conn_;
   socketio::Protocol protocol_;
   const socketio::Parser& parser_;
+  std::shared_ptr<ServerMetrics> metrics_;
   std::unique_ptr<socketio::PacketDecoder> decoder_;
   boost::asio::steady_timer connect_timer_;
   std::map<SocketId, SocketPtr> sockets_;
@@ -561,6 +617,7 @@ void Socket::on_connect() {
 }
 
 void Socket::on_packet(socketio::Packet packet) {
+  if (log_enabled(kSocketLog)) debug_log(kSocketLog, "got packet " + describe(packet) + " for " + id_);
   switch (packet.type) {
     case socketio::PacketType::event:
     case socketio::PacketType::binary_event:
@@ -638,6 +695,7 @@ void Socket::cleanup() {
 
 void Socket::on_close(const std::string& reason) {
   if (!connected_) return;
+  if (log_enabled(kSocketLog)) debug_log(kSocketLog, "closing socket " + id_ + " (" + nsp_->name() + ") - reason " + reason);
   auto self = shared_from_this();
   {
     auto handlers = on_disconnecting_;
@@ -881,6 +939,7 @@ void Namespace::do_connect(const SocketPtr& socket, const std::function<void(con
     }
     socket->missed_packets_.clear();
   }
+  if (log_enabled(kSocketLog)) debug_log(kSocketLog, "socket " + socket->id() + " connected to " + name_);
   socket->on_connect();
   if (fn) fn(socket);
   const auto handlers = connection_handlers_;
@@ -941,6 +1000,11 @@ void Server::on_engine_connection(std::shared_ptr<EngineSocket> conn) {
     conn->close();
     return;
   }
+  if (options_.metrics) {
+    count(options_.metrics->connections_total);
+    count(options_.metrics->connections_open);
+  }
+  if (log_enabled(kServerLog)) debug_log(kServerLog, "incoming connection with id " + conn->id());
   auto client = std::make_shared<detail::Client>(*this, conn);
   clients_[client.get()] = client;
   client->setup();
@@ -1047,6 +1111,7 @@ void Server::close() {
 void Server::do_close() {
   if (closed_) return;
   closed_ = true;
+  if (log_enabled(kServerLog)) debug_log(kServerLog, "closing server");
   const auto nsps = nsps_;
   for (const auto& [name, nsp] : nsps) {
     const auto sockets = nsp->sockets_;

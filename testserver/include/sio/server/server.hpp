@@ -38,6 +38,7 @@
 #include "sio/core/json.hpp"
 #include "sio/core/result.hpp"
 #include "sio/server/engine.hpp"
+#include "sio/server/metrics.hpp"
 #include "sio/socketio/packet.hpp"
 #include "sio/socketio/parser.hpp"
 
@@ -555,6 +556,9 @@ struct ServerOptions {
   // socket.io-parser, socketio::msgpack_parser() for socket.io-msgpack-parser. Every client must
   // use the same one (docs/server.md, "MessagePack parser").
   std::shared_ptr<const socketio::Parser> parser;
+  // Counters the server increments (connections, packets, bytes; sio/server/metrics.hpp); nullptr:
+  // none. Share the pointer with whatever exports them (docs/server.md "Logging and metrics").
+  std::shared_ptr<ServerMetrics> metrics;
   // Engine.IO (passed through to EngineOptions)
   std::string path = "/socket.io";   // a trailing '/' is added for the engine
   std::chrono::milliseconds ping_interval{25000};
