@@ -727,6 +727,7 @@ Manager::Manager(std::string url, Options options) : url_(std::move(url)), optio
   engine.remember_upgrade = options_.remember_upgrade;
   engine.protocol = options_.eio3 ? engineio::Protocol::v3 : engineio::Protocol::v4;
   engine.tls = options_.tls;
+  engine.proxy = options_.proxy;
   engine.with_credentials = options_.with_credentials;
   engine.timeout = options_.timeout.value_or(std::chrono::hours(24 * 365));
 

@@ -33,6 +33,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -206,6 +207,16 @@ class Process {
     return count_locked(out_lines_, prefix);
   }
 
+  // stdout lines containing `text`; wait_containing waits until there are at least `n`.
+  std::size_t count_containing(const std::string& text) {
+    std::lock_guard lock(mu_);
+    return containing_locked(text);
+  }
+  bool wait_containing(const std::string& text, std::size_t n = 1, std::chrono::seconds timeout = kWait) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return containing_locked(text) >= n; });
+  }
+
   // stderr lines containing `text` (capture_stderr).
   std::size_t count_err_containing(const std::string& text) {
     std::lock_guard lock(mu_);
@@ -215,6 +226,11 @@ class Process {
   }
 
  private:
+  std::size_t containing_locked(const std::string& text) const {
+    return static_cast<std::size_t>(std::count_if(out_lines_.begin(), out_lines_.end(),
+                                                  [&](const std::string& l) { return l.find(text) != std::string::npos; }));
+  }
+
   static std::size_t count_locked(const std::vector<std::string>& lines, const std::string& prefix) {
     std::size_t n = 0;
     for (const auto& l : lines) n += l.rfind(prefix, 0) == 0;
@@ -1447,6 +1463,134 @@ std::vector<Param> msgpack_params() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Interop, ClientMsgpack, ::testing::ValuesIn(msgpack_params()), param_name);
+
+// ---- HTTP proxy (ProxyOptions): Debian's tinyproxy on loopback ----------------------------------
+// tinyproxy runs in the foreground (-d) with a generated configuration on a free port and logs every
+// request it relays to stdout ("Request (file descriptor N): GET http://..." / "CONNECT host:port").
+
+int free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = -1;
+  if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  if (fd >= 0) close(fd);
+  return port;
+}
+
+std::unique_ptr<Process> start_tinyproxy(int port, const std::string& config_path) {
+  {
+    std::FILE* f = std::fopen(config_path.c_str(), "w");
+    if (!f) return nullptr;
+    std::fprintf(f, "Port %d\nListen 127.0.0.1\nTimeout 60\nLogLevel Info\nMaxClients 50\nAllow 127.0.0.1\n", port);
+    std::fclose(f);
+  }
+  Process::Spec spec;
+  spec.exe = "/usr/bin/tinyproxy";
+  spec.args = {"-d", "-c", config_path};
+  auto p = std::make_unique<Process>(std::move(spec));
+  if (!p->wait_containing("Accepting connections")) return nullptr;
+  return p;
+}
+
+TEST(ClientProxy, PollingAndWebSocketThroughTinyproxyAndNoProxy) {
+  if (access("/usr/bin/tinyproxy", X_OK) != 0) GTEST_FAIL() << "tinyproxy missing (scripts/deps.sh installs it)";
+  auto server = start_server(Srv::node);
+  const int server_port = server->port();
+  ASSERT_GT(server_port, 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(server_port);
+  const int proxy_port = free_loopback_port();
+  ASSERT_GT(proxy_port, 0);
+  char dir_template[] = "/tmp/sio-proxy-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string config = std::string(dir_template) + "/tinyproxy.conf";
+  auto proxy = start_tinyproxy(proxy_port, config);
+  ASSERT_TRUE(proxy) << "tinyproxy did not start";
+  const std::string proxy_url = "http://127.0.0.1:" + std::to_string(proxy_port);
+  const std::string relayed_get = "GET " + url + "/socket.io/?EIO=4&transport=polling";
+  const std::string relayed_connect = "CONNECT 127.0.0.1:" + std::to_string(server_port) + " ";
+
+  auto echo_once = [&](sio::Options o) {
+    Recorder r;
+    auto manager = sio::Manager::create(url, o);
+    auto socket = manager->socket("/");
+    record_lifecycle(socket, r);
+    socket->connect();
+    EXPECT_TRUE(r.wait("connect"));
+    auto reply = socket->emit_with_ack("echo", "via");
+    EXPECT_TRUE(ready(reply));
+    if (reply.wait_for(0s) == std::future_status::ready) {
+      EXPECT_EQ(reply.get(), json::array({"via"}));
+    }
+    const std::string transport = socket->io()->transport();
+    socket->disconnect();
+    return transport;
+  };
+
+  // 1. polling through the explicit option (the environment ignored)
+  {
+    auto o = base_options();
+    o.transports = {"polling"};
+    o.proxy.url = proxy_url;
+    o.proxy.use_environment = false;
+    EXPECT_EQ(echo_once(o), "polling");
+    EXPECT_TRUE(proxy->wait_containing(relayed_get)) << proxy->dump();
+    EXPECT_TRUE(proxy->wait_containing("POST " + url + "/socket.io/?EIO=4&transport=polling")) << proxy->dump();
+  }
+  // 2. WebSocket through http_proxy from the environment: an HTTP CONNECT tunnel
+  ASSERT_EQ(setenv("http_proxy", proxy_url.c_str(), 1), 0);
+  {
+    auto o = base_options();
+    o.transports = {"websocket"};
+    EXPECT_EQ(echo_once(o), "websocket");
+    EXPECT_TRUE(proxy->wait_containing(relayed_connect)) << proxy->dump();
+  }
+  // 3. polling + upgrade, proxied: both transports go through it
+  {
+    const std::size_t gets = proxy->count_containing(relayed_get);
+    const std::size_t connects = proxy->count_containing(relayed_connect);
+    auto o = base_options();
+    EXPECT_EQ(echo_once(o), "websocket");
+    EXPECT_TRUE(proxy->wait_containing(relayed_get, gets + 1)) << proxy->dump();
+    EXPECT_TRUE(proxy->wait_containing(relayed_connect, connects + 1)) << proxy->dump();
+  }
+  // 4. no_proxy (environment, then the option) bypasses it for both transports
+  ASSERT_EQ(setenv("no_proxy", "localhost,127.0.0.1", 1), 0);
+  {
+    const std::size_t requests = proxy->count_containing("Request (file descriptor");
+    auto o = base_options();
+    EXPECT_EQ(echo_once(o), "websocket");
+    auto o2 = base_options();
+    o2.proxy.url = proxy_url;
+    ASSERT_EQ(unsetenv("no_proxy"), 0);
+    o2.proxy.no_proxy = "example.com, 127.0.0.1";
+    o2.transports = {"websocket"};
+    EXPECT_EQ(echo_once(o2), "websocket");
+    EXPECT_EQ(proxy->count_containing("Request (file descriptor"), requests) << proxy->dump();
+  }
+  ASSERT_EQ(unsetenv("http_proxy"), 0);
+  // 5. a proxy that refuses: the connection fails with the proxy's answer
+  {
+    auto o = base_options();
+    o.transports = {"websocket"};
+    o.reconnection = false;
+    o.proxy.url = "http://127.0.0.1:" + std::to_string(free_loopback_port());  // nobody listens
+    Recorder r;
+    auto manager = sio::Manager::create(url, o);
+    auto socket = manager->socket("/");
+    record_lifecycle(socket, r);
+    socket->connect();
+    EXPECT_TRUE(r.wait("connect_error"));
+  }
+  proxy.reset();
+  std::remove(config.c_str());
+  rmdir(dir_template);
+}
 
 // ---- cookies (node: the server sets a session cookie, as sticky load balancers do) ---------------
 

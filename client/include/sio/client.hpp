@@ -119,6 +119,7 @@ struct Options {
   bool upgrade = true;
   bool remember_upgrade = false;
   TlsOptions tls;          // native: verify_peer (rejectUnauthorized), ca_file (ca), cert/key files
+  ProxyOptions proxy;      // native: HTTP proxy (url, no_proxy) or http_proxy/https_proxy/no_proxy
   bool with_credentials = false;  // browser: cookies to other origins (withCredentials)
   bool eio3 = false;       // talk to socket.io 2.x servers (Engine.IO v3, Socket.IO protocol v4)
   // Wire format (socket.io-client's `parser`): nullptr = socket.io-parser's;

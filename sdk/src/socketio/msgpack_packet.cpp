@@ -146,13 +146,19 @@ Result<Packet> decode_msgpack(std::string_view bytes, DecoderLimits limits) {
   if (bytes.empty()) return fail(Errc::truncated, "empty MessagePack packet");
   // The packet map itself is one level above its payload, whose depth the limit bounds.
   MsgpackBuilder builder(limits.max_depth + 1, bytes.size());
+  // The builder turns every parse error into `false`; nothing else throws but allocation
+  // (builds without exceptions, such as the browser's, abort there instead).
   bool ok = false;
+#if defined(__cpp_exceptions)
   try {
+#endif
     ok = json::sax_parse(bytes.begin(), bytes.end(), &builder, json::input_format_t::msgpack,
                          /*strict=*/true);
+#if defined(__cpp_exceptions)
   } catch (const std::exception& e) {
     return fail(Errc::bad_msgpack, e.what());
   }
+#endif
   if (!ok) {
     if (builder.error()) return *builder.error();
     return fail(Errc::bad_msgpack, "malformed MessagePack");
