@@ -244,39 +244,53 @@ class Client : public std::enable_shared_from_this<Client> {
 
   void write(const socketio::Encoded& encoded, const EmitFlags& flags = {}) {
     if (!open_) return;
+    const Written w = describe_written(encoded.text, encoded.binary, encoded.attachments);
     // A volatile packet the engine dropped (send buffer full) goes without its attachments.
     if (!conn_->send(encoded.text, encoded.binary, flags.volatile_)) return;
     for (const auto& a : encoded.attachments) conn_->send(a, true);
-    written(encoded.text, encoded.binary, encoded.attachments);
+    note_written(w);
   }
   void write(socketio::Encoded&& encoded, const EmitFlags& flags = {}) {
     if (!open_) return;
-    if (!conn_->send(std::move(encoded.text), false, flags.volatile_)) return;
+    const Written w = describe_written(encoded.text, encoded.binary, encoded.attachments);
+    if (!conn_->send(std::move(encoded.text), encoded.binary, flags.volatile_)) return;
     for (auto& a : encoded.attachments) conn_->send(std::move(a), true);
+    note_written(w);
   }
   void write(const SharedPacket& packet, const EmitFlags& flags = {}) {
     if (!open_) return;
+    const Written w = describe_written(*packet.text, packet.binary, packet.attachments);
     const bool queued = packet.binary ? conn_->send(*packet.text, true, flags.volatile_)
                                       : conn_->send_shared(packet.text, flags.volatile_);
     if (!queued) return;
     for (const auto& a : packet.attachments) conn_->send(a, true);
-    written(*packet.text, packet.binary, packet.attachments);
+    note_written(w);
   }
 
-  // Metrics and DEBUG output of one packet queued for this client.
-  void written(const std::string& first, bool binary, const std::vector<std::string>& attachments) {
-    if (metrics_) {
-      std::uint64_t bytes = first.size();
-      for (const auto& a : attachments) bytes += a.size();
-      count(metrics_->packets_out);
-      count(metrics_->bytes_out, bytes);
-    }
+  // Metrics and DEBUG output of one packet queued for this client: taken before the messages are
+  // handed over (moved), reported once they were queued.
+  struct Written {
+    std::uint64_t bytes = 0;
+    std::string log;  // empty unless socket.io:client is enabled
+  };
+  Written describe_written(const std::string& first, bool binary,
+                           const std::vector<std::string>& attachments) const {
+    Written w;
+    w.bytes = first.size();
+    for (const auto& a : attachments) w.bytes += a.size();
     if (log_enabled(kClientLog)) {
-      std::string what = binary ? "<" + std::to_string(first.size()) + " bytes of MessagePack>"
-                                : (first.size() > 200 ? first.substr(0, 200) + "..." : first);
-      if (!attachments.empty()) what += " + " + std::to_string(attachments.size()) + " attachment(s)";
-      debug_log(kClientLog, "writing packet " + what + " to " + conn_->id());
+      w.log = binary ? "<" + std::to_string(first.size()) + " bytes of MessagePack>"
+                     : (first.size() > 200 ? first.substr(0, 200) + "..." : first);
+      if (!attachments.empty()) w.log += " + " + std::to_string(attachments.size()) + " attachment(s)";
     }
+    return w;
+  }
+  void note_written(const Written& w) {
+    if (metrics_) {
+      count(metrics_->packets_out);
+      count(metrics_->bytes_out, w.bytes);
+    }
+    if (!w.log.empty()) debug_log(kClientLog, "writing packet " + w.log + " to " + conn_->id());
   }
 
   void on_data(std::string_view data, bool binary) {
