@@ -73,6 +73,7 @@ class Core : public std::enable_shared_from_this<Core> {
     }
     TransportOptions transport;
     transport.tls = options_.tls;
+    transport.proxy = options_.proxy;
     transport.with_credentials = options_.with_credentials;
     http_ = backend_->make_http(transport);
     session_.start(Clock::now());
@@ -392,6 +393,7 @@ class Core : public std::enable_shared_from_this<Core> {
     };
     TransportOptions transport;
     transport.tls = options_.tls;
+    transport.proxy = options_.proxy;
     transport.with_credentials = options_.with_credentials;
     ws_ = backend_->make_websocket(transport, std::move(handlers), url_.secure, url_.host);
 

@@ -25,81 +25,11 @@ namespace sio {
 
 using Clock = std::chrono::steady_clock;
 
-// ---- logging ----------------------------------------------------------------------------------
+// ---- logging (sio/core/debug_log.hpp) ------------------------------------------------------------
 
 namespace {
 
-struct LogState {
-  std::mutex mu;
-  LogSink sink;
-  bool filter_set = false;
-  std::vector<std::string> include, exclude;
-};
-
-LogState& log_state() {
-  static LogState state;
-  return state;
-}
-
-bool glob_match(std::string_view pattern, std::string_view text) {
-  // '*' matches any run of characters.
-  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (p < pattern.size() && pattern[p] == text[t]) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
-void parse_filter(LogState& s, std::string_view patterns) {
-  s.include.clear();
-  s.exclude.clear();
-  std::string current;
-  auto flush = [&] {
-    if (current.empty()) return;
-    if (current.front() == '-') {
-      s.exclude.push_back(current.substr(1));
-    } else {
-      s.include.push_back(current);
-    }
-    current.clear();
-  };
-  for (char c : patterns) {
-    if (c == ',' || c == ' ') {
-      flush();
-    } else {
-      current.push_back(c);
-    }
-  }
-  flush();
-  s.filter_set = true;
-}
-
-void log(std::string_view category, const std::string& message) {
-  if (!log_enabled(category)) return;
-  LogSink sink;
-  {
-    std::lock_guard lock(log_state().mu);
-    sink = log_state().sink;
-  }
-  if (sink) {
-    sink(category, message);
-  } else {
-    const std::string line = "  " + std::string(category) + " " + message + "\n";
-    std::fputs(line.c_str(), stderr);
-  }
-}
+void log(std::string_view category, const std::string& message) { debug_log(category, message); }
 
 constexpr std::string_view kManagerLog = "socket.io-client:manager";
 constexpr std::string_view kSocketLog = "socket.io-client:socket";
@@ -111,32 +41,6 @@ std::string brief(const json& value) {
 }
 
 }  // namespace
-
-void set_log_sink(LogSink sink) {
-  std::lock_guard lock(log_state().mu);
-  log_state().sink = std::move(sink);
-}
-
-void set_log_filter(std::string patterns) {
-  std::lock_guard lock(log_state().mu);
-  parse_filter(log_state(), patterns);
-}
-
-bool log_enabled(std::string_view category) {
-  auto& s = log_state();
-  std::lock_guard lock(s.mu);
-  if (!s.filter_set) {
-    const char* env = std::getenv("DEBUG");
-    parse_filter(s, env ? env : "");
-  }
-  for (const auto& e : s.exclude) {
-    if (glob_match(e, category)) return false;
-  }
-  for (const auto& i : s.include) {
-    if (glob_match(i, category)) return true;
-  }
-  return false;
-}
 
 // ---- listeners ----------------------------------------------------------------------------------
 
@@ -807,6 +711,7 @@ Manager::Manager(std::string url, Options options) : url_(std::move(url)), optio
   core.randomization_factor = options_.randomization_factor;
   core.timeout = options_.timeout;
   core.protocol = options_.eio3 ? socketio::Protocol::v4 : socketio::Protocol::v5;
+  core.parser = options_.parser;
   core.random = [backend = std::weak_ptr<detail::Backend>(made.backend)] {
     auto b = backend.lock();
     return b ? b->random() : 0.5;
@@ -822,6 +727,7 @@ Manager::Manager(std::string url, Options options) : url_(std::move(url)), optio
   engine.remember_upgrade = options_.remember_upgrade;
   engine.protocol = options_.eio3 ? engineio::Protocol::v3 : engineio::Protocol::v4;
   engine.tls = options_.tls;
+  engine.proxy = options_.proxy;
   engine.with_credentials = options_.with_credentials;
   engine.timeout = options_.timeout.value_or(std::chrono::hours(24 * 365));
 

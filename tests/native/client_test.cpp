@@ -33,6 +33,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -206,6 +207,16 @@ class Process {
     return count_locked(out_lines_, prefix);
   }
 
+  // stdout lines containing `text`; wait_containing waits until there are at least `n`.
+  std::size_t count_containing(const std::string& text) {
+    std::lock_guard lock(mu_);
+    return containing_locked(text);
+  }
+  bool wait_containing(const std::string& text, std::size_t n = 1, std::chrono::seconds timeout = kWait) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return containing_locked(text) >= n; });
+  }
+
   // stderr lines containing `text` (capture_stderr).
   std::size_t count_err_containing(const std::string& text) {
     std::lock_guard lock(mu_);
@@ -215,6 +226,11 @@ class Process {
   }
 
  private:
+  std::size_t containing_locked(const std::string& text) const {
+    return static_cast<std::size_t>(std::count_if(out_lines_.begin(), out_lines_.end(),
+                                                  [&](const std::string& l) { return l.find(text) != std::string::npos; }));
+  }
+
   static std::size_t count_locked(const std::vector<std::string>& lines, const std::string& prefix) {
     std::size_t n = 0;
     for (const auto& l : lines) n += l.rfind(prefix, 0) == 0;
@@ -381,6 +397,7 @@ bool ready(std::future<T>& f) {
 struct Param {
   Srv srv;
   Tr tr;
+  bool msgpack = false;  // both ends use socket.io-msgpack-parser's wire format
 };
 
 class ClientSuite : public ::testing::TestWithParam<Param> {
@@ -389,6 +406,7 @@ class ClientSuite : public ::testing::TestWithParam<Param> {
 
   void start(std::vector<std::string> args = {}) {
     server_.reset();
+    if (GetParam().msgpack) args.insert(args.end(), {"--parser", "msgpack"});
     server_ = start_server(GetParam().srv, std::move(args));
     port_ = server_->port();
     ASSERT_GT(port_, 0);
@@ -399,6 +417,7 @@ class ClientSuite : public ::testing::TestWithParam<Param> {
   void restart(std::vector<std::string> args = {}) {
     args.push_back("--port");
     args.push_back(std::to_string(port_));
+    if (GetParam().msgpack) args.insert(args.end(), {"--parser", "msgpack"});
     server_ = start_server(GetParam().srv, std::move(args));
     ASSERT_EQ(server_->port(), port_);
   }
@@ -406,6 +425,7 @@ class ClientSuite : public ::testing::TestWithParam<Param> {
   sio::Options options() const {
     sio::Options o = base_options();
     o.transports = transports_of(GetParam().tr);
+    if (GetParam().msgpack) o.parser = sio::socketio::msgpack_parser();
     return o;
   }
 
@@ -431,7 +451,8 @@ class ClientSuite : public ::testing::TestWithParam<Param> {
 };
 
 std::string param_name(const ::testing::TestParamInfo<Param>& info) {
-  return std::string(name_of(info.param.srv)) + "_" + name_of(info.param.tr);
+  return std::string(name_of(info.param.srv)) + "_" + name_of(info.param.tr) +
+         (info.param.msgpack ? "_msgpack" : "");
 }
 
 std::vector<Param> all_params() {
@@ -1366,6 +1387,214 @@ TEST_P(ClientSuite, NotConnectedOnceDisconnectReturns) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Interop, ClientSuite, ::testing::ValuesIn(all_params()), param_name);
+
+// ---- socket.io-msgpack-parser (Options::parser) --------------------------------------------------
+// The client with the MessagePack parser against Node's socket.io 4.8 + socket.io-msgpack-parser
+// (server.js --parser msgpack) and against ours (ServerOptions::parser): events, acks both ways,
+// binary both ways (inline MessagePack bin), namespaces and CONNECT_ERROR.
+
+class ClientMsgpack : public ClientSuite {};
+
+TEST_P(ClientMsgpack, EventsAcksBinaryNamespaces) {
+  Recorder r;
+  auto manager = sio::Manager::create(url_, options());
+  auto socket = manager->socket("/");
+  record_lifecycle(socket, r);
+  socket->on("welcome", [&r](const json& a) { r.add("welcome", a); });
+  socket->on("back", [&r](const json& a) { r.add("back", a); });
+  socket->on("bin-back", [&r](const json& a) { r.add("bin-back", a); });
+  socket->on("answer-was", [&r](const json& a) { r.add("answer-was", a); });
+  socket->on("question", [](const json& a, sio::Ack ack) { ack("answer to " + a[0].get<std::string>(), 42); });
+  socket->connect();
+  ASSERT_TRUE(r.wait("connect"));
+  auto welcome = r.wait("welcome");
+  ASSERT_TRUE(welcome);
+  EXPECT_EQ((*welcome)[0], socket->id());
+  ASSERT_TRUE(settle(r));
+
+  auto reply = socket->emit_with_ack("echo", 1, "two", json{{"k", json::array({true, nullptr, 2.5})}});
+  ASSERT_TRUE(ready(reply));
+  EXPECT_EQ(reply.get(), json::array({1, "two", {{"k", {true, nullptr, 2.5}}}}));
+  socket->emit("emit-back", "x", 2);
+  auto back = r.wait("back");
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, json::array({"x", 2}));
+
+  auto ack = socket->emit_with_ack("bin", sio::Bytes{1, 2, 3, 0, 255});
+  ASSERT_TRUE(ready(ack));
+  EXPECT_EQ(ack.get(), json::array({bytes({9, 8, 7})}));
+  auto bin_back = r.wait("bin-back");
+  ASSERT_TRUE(bin_back);
+  EXPECT_EQ((*bin_back)[0], bytes({255, 0, 3, 2, 1}));
+  EXPECT_EQ((*bin_back)[1]["original"], bytes({1, 2, 3, 0, 255}));
+  EXPECT_EQ((*bin_back)[1]["list"], json::array({bytes({1, 2}), "x"}));
+  sio::Bytes big(200000);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint8_t>(i * 7);
+  auto echo = socket->emit_with_ack("echo", json{{"blob", sio::binary(big)}});
+  ASSERT_TRUE(ready(echo));
+  EXPECT_EQ(echo.get(), json::array({{{"blob", sio::binary(big)}}}));
+
+  // the server asks, the client acknowledges
+  socket->emit("ask-me", "q1");
+  auto answer = r.wait("answer-was");
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(*answer, json::array({"answer to q1", 42}));
+
+  // another namespace on the same connection, and a refused one (CONNECT_ERROR with data)
+  auto admin = manager->socket("/admin");
+  admin->on("welcome-admin", [&r](const json& a) { r.add("welcome-admin", a); });
+  admin->connect();
+  ASSERT_TRUE(r.wait("welcome-admin"));
+  sio::SocketOptions so;
+  so.auth = json{{"token", "bad"}};
+  auto secure = manager->socket("/secure", so);
+  secure->on("connect_error", [&r](const json& a) { r.add("secure-error", a); });
+  secure->connect();
+  auto refused = r.wait("secure-error");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ((*refused)[0]["message"], "not authorized");
+  EXPECT_EQ((*refused)[0]["data"]["code"], 401);
+  expect_transport(socket);
+}
+
+std::vector<Param> msgpack_params() {
+  std::vector<Param> out;
+  for (Param p : all_params()) {
+    p.msgpack = true;
+    out.push_back(p);
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Interop, ClientMsgpack, ::testing::ValuesIn(msgpack_params()), param_name);
+
+// ---- HTTP proxy (ProxyOptions): Debian's tinyproxy on loopback ----------------------------------
+// tinyproxy runs in the foreground (-d) with a generated configuration on a free port and logs every
+// request it relays to stdout ("Request (file descriptor N): GET http://..." / "CONNECT host:port").
+
+int free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = -1;
+  if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  if (fd >= 0) close(fd);
+  return port;
+}
+
+std::unique_ptr<Process> start_tinyproxy(int port, const std::string& config_path) {
+  {
+    std::FILE* f = std::fopen(config_path.c_str(), "w");
+    if (!f) return nullptr;
+    std::fprintf(f, "Port %d\nListen 127.0.0.1\nTimeout 60\nLogLevel Info\nMaxClients 50\nAllow 127.0.0.1\n", port);
+    std::fclose(f);
+  }
+  Process::Spec spec;
+  spec.exe = "/usr/bin/tinyproxy";
+  spec.args = {"-d", "-c", config_path};
+  auto p = std::make_unique<Process>(std::move(spec));
+  if (!p->wait_containing("Accepting connections")) return nullptr;
+  return p;
+}
+
+TEST(ClientProxy, PollingAndWebSocketThroughTinyproxyAndNoProxy) {
+  if (access("/usr/bin/tinyproxy", X_OK) != 0) GTEST_FAIL() << "tinyproxy missing (scripts/deps.sh installs it)";
+  auto server = start_server(Srv::node);
+  const int server_port = server->port();
+  ASSERT_GT(server_port, 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(server_port);
+  const int proxy_port = free_loopback_port();
+  ASSERT_GT(proxy_port, 0);
+  char dir_template[] = "/tmp/sio-proxy-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string config = std::string(dir_template) + "/tinyproxy.conf";
+  auto proxy = start_tinyproxy(proxy_port, config);
+  ASSERT_TRUE(proxy) << "tinyproxy did not start";
+  const std::string proxy_url = "http://127.0.0.1:" + std::to_string(proxy_port);
+  const std::string relayed_get = "GET " + url + "/socket.io/?EIO=4&transport=polling";
+  const std::string relayed_connect = "CONNECT 127.0.0.1:" + std::to_string(server_port) + " ";
+
+  auto echo_once = [&](sio::Options o) {
+    Recorder r;
+    auto manager = sio::Manager::create(url, o);
+    auto socket = manager->socket("/");
+    record_lifecycle(socket, r);
+    socket->connect();
+    EXPECT_TRUE(r.wait("connect"));
+    auto reply = socket->emit_with_ack("echo", "via");
+    EXPECT_TRUE(ready(reply));
+    if (reply.wait_for(0s) == std::future_status::ready) {
+      EXPECT_EQ(reply.get(), json::array({"via"}));
+    }
+    const std::string transport = socket->io()->transport();
+    socket->disconnect();
+    return transport;
+  };
+
+  // 1. polling through the explicit option (the environment ignored)
+  {
+    auto o = base_options();
+    o.transports = {"polling"};
+    o.proxy.url = proxy_url;
+    o.proxy.use_environment = false;
+    EXPECT_EQ(echo_once(o), "polling");
+    EXPECT_TRUE(proxy->wait_containing(relayed_get)) << proxy->dump();
+    EXPECT_TRUE(proxy->wait_containing("POST " + url + "/socket.io/?EIO=4&transport=polling")) << proxy->dump();
+  }
+  // 2. WebSocket through http_proxy from the environment: an HTTP CONNECT tunnel
+  ASSERT_EQ(setenv("http_proxy", proxy_url.c_str(), 1), 0);
+  {
+    auto o = base_options();
+    o.transports = {"websocket"};
+    EXPECT_EQ(echo_once(o), "websocket");
+    EXPECT_TRUE(proxy->wait_containing(relayed_connect)) << proxy->dump();
+  }
+  // 3. polling + upgrade, proxied: both transports go through it
+  {
+    const std::size_t gets = proxy->count_containing(relayed_get);
+    const std::size_t connects = proxy->count_containing(relayed_connect);
+    auto o = base_options();
+    EXPECT_EQ(echo_once(o), "websocket");
+    EXPECT_TRUE(proxy->wait_containing(relayed_get, gets + 1)) << proxy->dump();
+    EXPECT_TRUE(proxy->wait_containing(relayed_connect, connects + 1)) << proxy->dump();
+  }
+  // 4. no_proxy (environment, then the option) bypasses it for both transports
+  ASSERT_EQ(setenv("no_proxy", "localhost,127.0.0.1", 1), 0);
+  {
+    const std::size_t requests = proxy->count_containing("Request (file descriptor");
+    auto o = base_options();
+    EXPECT_EQ(echo_once(o), "websocket");
+    auto o2 = base_options();
+    o2.proxy.url = proxy_url;
+    ASSERT_EQ(unsetenv("no_proxy"), 0);
+    o2.proxy.no_proxy = "example.com, 127.0.0.1";
+    o2.transports = {"websocket"};
+    EXPECT_EQ(echo_once(o2), "websocket");
+    EXPECT_EQ(proxy->count_containing("Request (file descriptor"), requests) << proxy->dump();
+  }
+  ASSERT_EQ(unsetenv("http_proxy"), 0);
+  // 5. a proxy that refuses: the connection fails with the proxy's answer
+  {
+    auto o = base_options();
+    o.transports = {"websocket"};
+    o.reconnection = false;
+    o.proxy.url = "http://127.0.0.1:" + std::to_string(free_loopback_port());  // nobody listens
+    Recorder r;
+    auto manager = sio::Manager::create(url, o);
+    auto socket = manager->socket("/");
+    record_lifecycle(socket, r);
+    socket->connect();
+    EXPECT_TRUE(r.wait("connect_error"));
+  }
+  proxy.reset();
+  std::remove(config.c_str());
+  rmdir(dir_template);
+}
 
 // ---- cookies (node: the server sets a session cookie, as sticky load balancers do) ---------------
 

@@ -2,7 +2,7 @@
 // events and printing the same lines as tests/native/client/server.js, so that the client suite in
 // client_test.cpp runs unchanged against both.
 //
-// usage: native_our_server [--port N] [--recovery] [--path P] [--allow-eio3]
+// usage: native_our_server [--port N] [--recovery] [--path P] [--allow-eio3] [--parser msgpack]
 // Prints "port <N>" once listening; then "connect <nsp> <id> <transport> recovered=<bool>",
 // "disconnect <nsp> <reason>", "upgrade <nsp> websocket", "count <n>", "flaky <n> try <k>",
 // "any-probe <json>".
@@ -177,6 +177,12 @@ int main(int argc, char** argv) {
       options.path = argv[++i];
     } else if (arg == "--allow-eio3") {
       options.allow_eio3 = true;
+    } else if (arg == "--parser" && i + 1 < argc) {
+      options.parser = sio::socketio::parser_by_name(argv[++i]);
+      if (!options.parser) {
+        std::cerr << "our_server: unknown parser\n";
+        return 2;
+      }
     } else {
       std::cerr << "our_server: unknown argument " << arg << "\n";
       return 2;

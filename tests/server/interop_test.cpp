@@ -39,21 +39,25 @@ namespace {
 
 using sio_test::NodeResult;
 
-// Runs `node interop/<script> --port <port> --mode <mode>`.
+// Runs `node interop/<script> --port <port> --mode <mode> --parser <parser>`.
 NodeResult run_node(const std::string& script, std::uint16_t port, const std::string& mode,
-                    std::chrono::seconds limit = 90s) {
-  return sio_test::run_node("interop/" + script, {"--port", std::to_string(port), "--mode", mode}, limit);
+                    std::chrono::seconds limit = 90s, const std::string& parser = "default") {
+  return sio_test::run_node("interop/" + script,
+                            {"--port", std::to_string(port), "--mode", mode, "--parser", parser}, limit);
 }
 
 class InteropTest : public ::testing::Test {
  protected:
   virtual bool recovery() const { return false; }
+  virtual std::shared_ptr<const sio::socketio::Parser> parser() const { return nullptr; }
 
   void SetUp() override {
     sio::server::ServerOptions options;
     options.allow_eio3 = true;
     if (recovery()) options.connection_state_recovery = sio::server::ConnectionStateRecoveryOptions{};
     options.connect_timeout = 10s;
+    options.parser = parser();
+    options.metrics = metrics_;
     server_ = std::make_unique<sio::server::Server>(io_, options, "127.0.0.1", 0);
     demo_ = std::make_unique<sio::server::DemoApp>(*server_);
     port_ = server_->port();
@@ -88,6 +92,7 @@ class InteropTest : public ::testing::Test {
   std::uint16_t port_ = 0;
   std::thread thread_;
   std::unique_ptr<sio::server::DemoApp> demo_;  // the handlers the scripts drive
+  std::shared_ptr<sio::server::ServerMetrics> metrics_ = std::make_shared<sio::server::ServerMetrics>();
 };
 
 const std::vector<std::string> kV4Checks = {
@@ -108,6 +113,32 @@ TEST_F(InteropTest, ClientV4Upgrade) { expect_all_pass(run_node("client_v4.js", 
 TEST_F(InteropTest, ClientV2Polling) { expect_all_pass(run_node("client_v2.js", port_, "polling"), kV2Checks); }
 TEST_F(InteropTest, ClientV2WebSocket) { expect_all_pass(run_node("client_v2.js", port_, "websocket"), kV2Checks); }
 TEST_F(InteropTest, ClientV2Upgrade) { expect_all_pass(run_node("client_v2.js", port_, "upgrade"), kV2Checks); }
+
+// The same suite with socket.io-msgpack-parser on both ends (the server's ServerOptions::parser).
+class MsgpackInteropTest : public InteropTest {
+ protected:
+  std::shared_ptr<const sio::socketio::Parser> parser() const override {
+    return sio::socketio::msgpack_parser();
+  }
+};
+
+TEST_F(MsgpackInteropTest, ClientV4Polling) {
+  expect_all_pass(run_node("client_v4.js", port_, "polling", 90s, "msgpack"), kV4Checks);
+}
+TEST_F(MsgpackInteropTest, ClientV4WebSocket) {
+  expect_all_pass(run_node("client_v4.js", port_, "websocket", 90s, "msgpack"), kV4Checks);
+  // ServerMetrics saw the traffic (read from this thread while the server's thread runs).
+  const auto m = metrics_->snapshot();
+  EXPECT_GT(m.connections_total, 10u);
+  EXPECT_GT(m.packets_in, 30u);
+  EXPECT_GT(m.packets_out, 30u);
+  EXPECT_GT(m.bytes_in, m.packets_in);  // a MessagePack packet is more than one byte
+  EXPECT_GT(m.bytes_out, m.packets_out);
+  EXPECT_LE(m.connections_open, m.connections_total);
+}
+TEST_F(MsgpackInteropTest, ClientV4Upgrade) {
+  expect_all_pass(run_node("client_v4.js", port_, "upgrade", 90s, "msgpack"), kV4Checks);
+}
 
 class RecoveryInteropTest : public InteropTest {
  protected:

@@ -2,6 +2,7 @@
 // what the server sends is checked.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -16,8 +17,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "sio/core/debug_log.hpp"
 #include "sio/server/demo.hpp"
 #include "sio/server/server.hpp"
+#include "sio/socketio/msgpack_packet.hpp"
 
 using namespace std::chrono_literals;
 using sio::json;
@@ -1094,3 +1097,117 @@ TEST_F(SocketIoTest, ManyRecoverableSessionsDoNotSlowBroadcasts) {
 }
 
 }  // namespace
+
+// ---- MessagePack parser, metrics, DEBUG logging ---------------------------------------------------
+
+namespace {
+
+std::size_t bytes_sent(const std::vector<Sent>& sent) {
+  std::size_t n = 0;
+  for (const auto& s : sent) n += s.data.size();
+  return n;
+}
+
+}  // namespace
+
+TEST_F(SocketIoTest, MsgpackParserSpeaksOneBinaryMessagePerPacket) {
+  ServerOptions options;
+  options.parser = sio::socketio::msgpack_parser();
+  make_server(options);
+  json got;
+  server->on_connection([&](Socket& s) {
+    s.on("echo", [&](const json& args, const sio::server::AckFn& ack) {
+      got = args;
+      if (ack) ack(args);
+    });
+  });
+  auto c = open();
+  feed_binary(c, sio::socketio::encode_msgpack(sio::socketio::Packet::connect("/")));
+  ASSERT_EQ(c->sent.size(), 1u);
+  ASSERT_TRUE(c->sent[0].binary);
+  auto reply = sio::socketio::decode_msgpack(c->sent[0].data);
+  ASSERT_TRUE(reply.ok()) << reply.error().message;
+  EXPECT_EQ(reply->type, sio::socketio::PacketType::connect);
+  EXPECT_TRUE(reply->data.contains("sid"));
+  c->sent.clear();
+  const json args = json::array({"echo", sio::binary(sio::Bytes{1, 2}), {{"k", 1}}});
+  feed_binary(c, sio::socketio::encode_msgpack(sio::socketio::Packet::event("/", args, 4)));
+  EXPECT_EQ(got, json::array({sio::binary(sio::Bytes{1, 2}), {{"k", 1}}}));
+  ASSERT_EQ(c->sent.size(), 1u);  // the ack, binary inline: no attachments
+  auto ack = sio::socketio::decode_msgpack(c->sent[0].data);
+  ASSERT_TRUE(ack.ok());
+  EXPECT_EQ(*ack, sio::socketio::Packet::ack("/", 4, got));
+  // text (a default-parser client) is a decode error: the session is closed
+  feed(c, R"(2["echo"])");
+  EXPECT_TRUE(c->closed);
+}
+
+TEST_F(SocketIoTest, MetricsCountConnectionsPacketsAndBytes) {
+  ServerOptions options;
+  auto metrics = std::make_shared<sio::server::ServerMetrics>();
+  options.metrics = metrics;
+  make_server(options);
+  server->on_connection([&](Socket& s) {
+    s.on("echo", [](const json& args, const sio::server::AckFn& ack) {
+      if (ack) ack(args);
+    });
+  });
+  auto c = open();
+  auto d = open();
+  EXPECT_EQ(metrics->connections_total.load(), 2u);
+  EXPECT_EQ(metrics->connections_open.load(), 2u);
+  ASSERT_FALSE(connect(c).empty());  // "0" in, the CONNECT reply out (take() consumed it)
+  EXPECT_EQ(metrics->packets_in.load(), 1u);
+  EXPECT_EQ(metrics->bytes_in.load(), 1u);
+  EXPECT_EQ(metrics->packets_out.load(), 1u);
+  const std::uint64_t connect_reply = metrics->bytes_out.load();
+  EXPECT_EQ(connect_reply, 31u);  // 0{"sid":"<20 characters>"}
+  const std::string event = R"(21["echo","x"])";
+  const std::string binary_event = R"(51-["echo",{"_placeholder":true,"num":0}])";
+  feed(c, event);
+  feed(c, binary_event);
+  feed_binary(c, "abc");
+  auto snap = metrics->snapshot();
+  EXPECT_EQ(snap.packets_in, 3u);  // the binary event with its attachment is one packet
+  EXPECT_EQ(snap.bytes_in, 1u + event.size() + binary_event.size() + 3u);
+  EXPECT_EQ(snap.packets_out, 2u);  // CONNECT reply, the ack (the ackless binary event none)
+  EXPECT_EQ(snap.bytes_out, connect_reply + bytes_sent(c->sent));
+  EXPECT_EQ(snap.decode_errors, 0u);
+  feed(d, "9");  // unknown packet type: decode error, the session is closed
+  EXPECT_TRUE(d->closed);
+  snap = metrics->snapshot();
+  EXPECT_EQ(snap.decode_errors, 1u);
+  EXPECT_EQ(snap.connections_open, 1u);
+  EXPECT_EQ(snap.connections_total, 2u);
+  const std::string text = metrics->prometheus_text("app_");
+  EXPECT_NE(text.find("# TYPE app_connections_open gauge\napp_connections_open 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("app_packets_in_total 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("app_decode_errors_total 1\n"), std::string::npos) << text;
+  c->close();
+  EXPECT_EQ(metrics->connections_open.load(), 0u);
+}
+
+TEST_F(SocketIoTest, DebugLogUsesNodeCategories) {
+  std::vector<std::string> lines;
+  sio::set_log_sink([&lines](std::string_view category, std::string_view message) {
+    lines.push_back(std::string(category) + " " + std::string(message));
+  });
+  sio::set_log_filter("socket.io:*,-socket.io:socket");
+  EXPECT_TRUE(sio::log_enabled("socket.io:server"));
+  EXPECT_FALSE(sio::log_enabled("socket.io:socket"));
+  EXPECT_FALSE(sio::log_enabled("engine"));
+  make_server();
+  auto c = open();
+  ASSERT_FALSE(connect(c).empty());
+  feed(c, R"(2["hello",1])");
+  sio::set_log_filter("");
+  sio::set_log_sink(nullptr);
+  auto has = [&lines](const std::string& prefix) {
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind(prefix, 0) == 0; });
+  };
+  EXPECT_TRUE(has("socket.io:server incoming connection with id " + c->id()));
+  EXPECT_TRUE(has("socket.io:client decoded packet CONNECT /"));
+  EXPECT_TRUE(has("socket.io:client writing packet 0{\"sid\":"));
+  EXPECT_TRUE(has("socket.io:client decoded packet EVENT / [\"hello\",1]"));
+  EXPECT_FALSE(has("socket.io:socket"));  // excluded
+}

@@ -4,13 +4,16 @@
 //   sio-testserver [--host 127.0.0.1] [--port 3000] [--static <dir>] [--allow-eio3]
 //                  [--client-bundle <file>] [--path /socket.io] [--cors <origin>]...
 //                  [--ping-interval ms] [--ping-timeout ms] [--connect-timeout ms] [--recovery]
-//                  [--config FILE] [--help]
+//                  [--config FILE] [--help] [--parser default|msgpack] [--metrics]
+//
+// --metrics serves the server's counters (sio/server/metrics.hpp) as Prometheus text at /metrics.
 //
 // The command line: sio::cli (Boost.Program_options); --config reads the same options from a
 // file (the .deb's /etc/sio/testserver.conf), the command line winning.
 // Prints "listening on http://<host>:<port>/" once bound (port 0 picks a free port).
 #include <chrono>
 #include <csignal>
+#include <functional>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -36,6 +39,8 @@ int main(int argc, char** argv) {
   bool allow_eio3 = false;
   bool recovery = false;
   sio::server::ServerOptions options;
+  std::string parser_name = "default";
+  bool metrics = false;
   std::int64_t ping_interval = options.ping_interval.count();
   std::int64_t ping_timeout = options.ping_timeout.count();
   std::int64_t connect_timeout = options.connect_timeout.count();
@@ -56,6 +61,9 @@ int main(int argc, char** argv) {
   cli.add_integer("ping-timeout", &ping_timeout, 1, kDay, "ms to wait for a pong");
   cli.add_integer("connect-timeout", &connect_timeout, 1, kDay, "ms for a client to join a namespace");
   cli.add_flag("recovery", &recovery, "connection state recovery (Socket.IO 4.6+)");
+  cli.add()("parser", sio::cli::value(&parser_name)->value_name("NAME"),
+            "wire format: default, or msgpack (socket.io-msgpack-parser)");
+  cli.add_flag("metrics", &metrics, "serve the server's counters as Prometheus text at /metrics");
   cli.allow_config_file();
   if (const auto exit_code = cli.parse(argc, argv)) return *exit_code;
 
@@ -66,6 +74,12 @@ int main(int argc, char** argv) {
   options.ping_timeout = std::chrono::milliseconds(ping_timeout);
   options.connect_timeout = std::chrono::milliseconds(connect_timeout);
   if (recovery) options.connection_state_recovery = sio::server::ConnectionStateRecoveryOptions{};
+  options.parser = sio::socketio::parser_by_name(parser_name);
+  if (!options.parser) {
+    std::cerr << "sio-testserver: unknown parser \"" << parser_name << "\" (default or msgpack)\n";
+    return 2;
+  }
+  if (metrics) options.metrics = std::make_shared<sio::server::ServerMetrics>();
 
   boost::asio::io_context io;
   std::unique_ptr<sio::server::Server> server;
@@ -75,7 +89,22 @@ int main(int argc, char** argv) {
     std::cerr << "sio-testserver: cannot listen on " << host << ":" << port << ": " << e.what() << "\n";
     return 1;
   }
-  if (!static_dir.empty()) server->engine().on_http_request = sio::server::make_static_handler(static_dir);
+  std::function<bool(const sio::server::HttpRequest&, sio::server::HttpResponder)> files;
+  if (!static_dir.empty()) files = sio::server::make_static_handler(static_dir);
+  if (options.metrics) {
+    server->engine().on_http_request = [counters = options.metrics, files](
+                                           const sio::server::HttpRequest& req,
+                                           sio::server::HttpResponder respond) {
+      if (req.path != "/metrics") return files && files(req, std::move(respond));
+      sio::server::HttpResponse res;
+      res.headers = {{"Content-Type", "text/plain; version=0.0.4"}};
+      res.body = counters->prometheus_text();
+      respond(std::move(res));
+      return true;
+    };
+  } else if (files) {
+    server->engine().on_http_request = std::move(files);
+  }
 
   sio::server::DemoApp demo(*server);  // events: docs/server.md, "Demo application"
 

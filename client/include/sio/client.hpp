@@ -47,8 +47,10 @@
 #include <vector>
 
 #include "sio/client/engine.hpp"
+#include "sio/core/debug_log.hpp"
 #include "sio/core/json.hpp"
 #include "sio/core/result.hpp"
+#include "sio/socketio/parser.hpp"
 
 namespace sio {
 
@@ -117,8 +119,12 @@ struct Options {
   bool upgrade = true;
   bool remember_upgrade = false;
   TlsOptions tls;          // native: verify_peer (rejectUnauthorized), ca_file (ca), cert/key files
+  ProxyOptions proxy;      // native: HTTP proxy (url, no_proxy) or http_proxy/https_proxy/no_proxy
   bool with_credentials = false;  // browser: cookies to other origins (withCredentials)
   bool eio3 = false;       // talk to socket.io 2.x servers (Engine.IO v3, Socket.IO protocol v4)
+  // Wire format (socket.io-client's `parser`): nullptr = socket.io-parser's;
+  // socketio::msgpack_parser() speaks socket.io-msgpack-parser's (the server must use the same).
+  std::shared_ptr<const socketio::Parser> parser;
   // -- Manager --
   bool reconnection = true;
   std::uint64_t reconnection_attempts = UINT64_MAX;  // Infinity
@@ -409,13 +415,8 @@ int run_until_exit();
 void exit_main(int code);
 
 // ---- logging --------------------------------------------------------------------------------
-// Debug output like the JS `debug` module: enabled by the DEBUG environment variable (read once,
-// patterns separated by commas or spaces, '*' wildcard, '-' prefix excludes; e.g.
-// DEBUG=socket.io* or DEBUG=socket.io-client:socket). Categories: socket.io-client:manager,
-// socket.io-client:socket. Messages go to the sink (default: stderr).
-using LogSink = std::function<void(std::string_view category, std::string_view message)>;
-void set_log_sink(LogSink sink);        // empty: back to stderr
-void set_log_filter(std::string patterns);  // overrides DEBUG
-bool log_enabled(std::string_view category);
+// Debug output like the JS `debug` module (DEBUG=socket.io*): sio::set_log_sink, set_log_filter
+// and log_enabled of sio/core/debug_log.hpp. The client's categories: socket.io-client:manager,
+// socket.io-client:socket.
 
 }  // namespace sio

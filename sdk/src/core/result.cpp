@@ -8,6 +8,7 @@ std::string_view to_string(Errc code) noexcept {
     case Errc::truncated: return "truncated";
     case Errc::unknown_packet_type: return "unknown_packet_type";
     case Errc::bad_json: return "bad_json";
+    case Errc::bad_msgpack: return "bad_msgpack";
     case Errc::bad_payload: return "bad_payload";
     case Errc::bad_length: return "bad_length";
     case Errc::bad_base64: return "bad_base64";

@@ -50,7 +50,7 @@ ClientManager::ClientManager(ClientOptions options)
     : options_(std::move(options)),
       backoff_(Backoff::Options{options_.reconnection_delay, options_.reconnection_delay_max, 2,
                                 options_.randomization_factor}),
-      decoder_(options_.protocol, options_.decoder_limits) {
+      decoder_(parser_or_default(options_.parser).make_decoder(options_.protocol, options_.decoder_limits)) {
   if (!options_.reconnection) skip_reconnect_ = true;
 }
 
@@ -146,7 +146,7 @@ void ClientManager::on_engine_open(std::string_view engine_sid, TimePoint now) {
   if (ready_state_ != ReadyState::opening) return;
   connect_deadline_.reset();
   engine_sid_ = std::string(engine_sid);
-  decoder_.reset();
+  decoder_->reset();
   ready_state_ = ReadyState::open;
   root_state_ = options_.protocol == Protocol::v4 ? RootState::awaiting_server : RootState::not_connected;
   push_manager(ManagerEvent::Kind::open);
@@ -167,7 +167,7 @@ void ClientManager::on_open_error(std::string message) {
   connect_deadline_.reset();
   outputs_.emplace_back(CloseEngine{});
   ready_state_ = ReadyState::closed;
-  decoder_.reset();
+  decoder_->reset();
   push_manager(ManagerEvent::Kind::error, message);
   for (auto& [nsp, s] : sockets_) {
     if (s.active && !s.connected) {
@@ -222,7 +222,7 @@ void ClientManager::on_engine_ping() {
 void ClientManager::on_close(std::string reason, std::string description) {
   const bool was_closed = ready_state_ == ReadyState::closed;
   if (!was_closed) outputs_.emplace_back(CloseEngine{});
-  decoder_.reset();
+  decoder_->reset();
   connect_deadline_.reset();
   backoff_.reset();
   ready_state_ = ReadyState::closed;
@@ -289,15 +289,15 @@ void ClientManager::maybe_close_after_destroy() {
 
 void ClientManager::send_packet(const Packet& packet) {
   if (ready_state_ != ReadyState::open) return;
-  Encoded encoded = encode(packet);
-  outputs_.emplace_back(Transmit{std::move(encoded.text), false});
+  Encoded encoded = parser_or_default(options_.parser).encode(packet);
+  outputs_.emplace_back(Transmit{std::move(encoded.text), encoded.binary});
   for (auto& attachment : encoded.attachments) outputs_.emplace_back(Transmit{std::move(attachment), true});
 }
 
 void ClientManager::on_engine_message(std::string_view data, bool binary, TimePoint now) {
   now_ = now;
   if (ready_state_ != ReadyState::open) return;
-  auto result = binary ? decoder_.feed_binary(data) : decoder_.feed_text(data);
+  auto result = binary ? decoder_->feed_binary(data) : decoder_->feed_text(data);
   if (!result) {
     on_close("parse error", result.error().message);
     return;

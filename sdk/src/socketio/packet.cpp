@@ -86,7 +86,7 @@ Error fail(Errc code, std::string message) { return make_error(code, std::move(m
 
 // Payload checks of socket.io-parser (4.2.x isPayloadValid for v5, 3.4.x for v4), plus the
 // spec's mandatory payloads and ack-id rules (see decode_text in the header).
-std::optional<Error> validate(const Packet& p, Protocol protocol) {
+std::optional<Error> check_packet(const Packet& p, Protocol protocol) {
   const bool v5 = protocol == Protocol::v5;
   const json& d = p.data;
   // JavaScript's `typeof x === "object"`: objects, arrays and null.
@@ -147,6 +147,10 @@ std::string_view to_string(PacketType type) noexcept {
     case PacketType::binary_ack: return "BINARY_ACK";
   }
   return "UNKNOWN";
+}
+
+std::optional<Error> validate_packet(const Packet& packet, Protocol protocol) {
+  return check_packet(packet, protocol);
 }
 
 bool is_reserved_event(std::string_view name) noexcept {
@@ -313,7 +317,7 @@ Result<Header> decode_text(std::string_view text, Protocol protocol, DecoderLimi
     p.data = std::move(parsed).value();
   }
 
-  if (auto err = validate(p, protocol)) return *std::move(err);
+  if (auto err = check_packet(p, protocol)) return *std::move(err);
   return h;
 }
 

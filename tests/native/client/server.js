@@ -1,6 +1,6 @@
 // Socket.IO 4.8 server for the native client interop tests (tests/native/client_test.cpp).
 //
-// usage: node server.js [--port N] [--recovery] [--path P]
+// usage: node server.js [--port N] [--recovery] [--path P] [--parser msgpack]
 // Prints "port <N>" once listening; then one line per notable server-side happening
 // ("connect <nsp> <id> <transport>", "disconnect <nsp> <reason>", "count <n>", ...), which the test
 // reads from stdout.
@@ -14,6 +14,8 @@ const port = portArg >= 0 ? Number(args[portArg + 1]) : 0;
 const recovery = args.includes("--recovery");
 const pathArg = args.indexOf("--path");
 const path = pathArg >= 0 ? args[pathArg + 1] : "/socket.io";
+const parserArg = args.indexOf("--parser");
+const msgpack = parserArg >= 0 && args[parserArg + 1] === "msgpack";
 
 const httpServer = createServer();
 const io = new Server(httpServer, {
@@ -23,6 +25,7 @@ const io = new Server(httpServer, {
   pingInterval: 2000,
   pingTimeout: 2000,
   maxHttpBufferSize: 1e7,
+  ...(msgpack ? { parser: require("socket.io-msgpack-parser") } : {}),
   connectionStateRecovery: recovery
     ? { maxDisconnectionDuration: 60000, skipMiddlewares: true }
     : undefined,

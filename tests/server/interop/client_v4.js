@@ -1,11 +1,11 @@
 // Drives the C++ server with the official socket.io-client 4.8 (Socket.IO protocol v5).
-// Usage: node client_v4.js --port <port> --mode polling|websocket|upgrade
+// Usage: node client_v4.js --port <port> --mode polling|websocket|upgrade [--parser default|msgpack]
 "use strict";
 const { io } = require("socket.io-client");
 const { assert, parseArgs, connectors, once, ask, waitFor, check, finish, watchdog } = require("./common");
 
-const { port, mode } = parseArgs();
-const { connect, connected, closeAll } = connectors(io, `http://127.0.0.1:${port}`, mode);
+const { port, mode, parser } = parseArgs();
+const { connect, connected, closeAll } = connectors(io, `http://127.0.0.1:${port}`, mode, parser);
 watchdog();
 
 (async () => {

@@ -3,11 +3,12 @@
 const assert = require("assert");
 
 function parseArgs() {
-  const out = { port: 0, mode: "polling" };
+  const out = { port: 0, mode: "polling", parser: "default" };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--port") out.port = Number(argv[++i]);
     else if (argv[i] === "--mode") out.mode = argv[++i];
+    else if (argv[i] === "--parser") out.parser = argv[++i];
   }
   if (!out.port) {
     console.log("FAIL args: --port is required");
@@ -78,13 +79,20 @@ function watchdog(ms = 60000) {
   }, ms).unref();
 }
 
+// The client option for `--parser`: socket.io-msgpack-parser for "msgpack", else the default.
+function parserOption(name) {
+  return name === "msgpack" ? { parser: require("socket.io-msgpack-parser") } : {};
+}
+
 // connect(nsp, extra) / connected(nsp, extra) for a client library's io(): a new Manager per
-// socket, the mode's transports, no reconnection; connected() waits for "connect"; closeAll()
-// closes every socket made.
-function connectors(io, base, mode) {
+// socket, the mode's transports, the parser named by `parser` ("default" or "msgpack"), no
+// reconnection; connected() waits for "connect"; closeAll() closes every socket made.
+function connectors(io, base, mode, parser = "default") {
   const sockets = [];
   const connect = (nsp = "/", extra = {}) => {
-    const s = io(base + nsp, { transports: transportsFor(mode), forceNew: true, reconnection: false, ...extra });
+    const s = io(base + nsp, {
+      transports: transportsFor(mode), forceNew: true, reconnection: false, ...parserOption(parser), ...extra,
+    });
     sockets.push(s);
     return s;
   };
@@ -97,4 +105,4 @@ function connectors(io, base, mode) {
   return { connect, connected, closeAll };
 }
 
-module.exports = { assert, parseArgs, transportsFor, once, ask, waitFor, check, finish, watchdog, connectors };
+module.exports = { assert, parseArgs, parserOption, transportsFor, once, ask, waitFor, check, finish, watchdog, connectors };

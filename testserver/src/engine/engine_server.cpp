@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <openssl/rand.h>
 
+#include "sio/core/debug_log.hpp"
 #include "sio/core/json.hpp"
 #include "sio/engineio/server_session.hpp"
 #include "sio/server/engine.hpp"
@@ -391,6 +392,9 @@ class EngineServerImpl final : public EngineServer {
 };
 
 void Core::connected(const std::shared_ptr<SessionImpl>& s) {
+  if (log_enabled("engine")) {
+    debug_log("engine", "handshake done: session " + s->id() + " (" + std::string(s->transport()) + ")");
+  }
   if (facade_ && facade_->on_connection) facade_->on_connection(s);
   s->pump();
 }
@@ -435,6 +439,9 @@ void SessionImpl::pump() {
         if (on_message && !closed_) on_message(event.data, event.binary);
       } else if (event.type == Type::closed && !closed_) {
         closed_ = true;
+        if (log_enabled("engine:socket")) {
+          debug_log("engine:socket", "session " + session_.sid() + " closed: " + event.data);
+        }
         core_->remove_session(session_.sid());
         auto cb = std::move(on_close);
         on_close = nullptr;
@@ -829,6 +836,7 @@ void HttpConnection::add_cors(Response& res, bool preflight) {
 
 void HttpConnection::engine_error(EngineError e, bool upgrade, std::string message) {
   if (message.empty()) message = error_message(e);
+  if (log_enabled("engine")) debug_log("engine", "request refused: " + message);
   if (upgrade) {
     // Node's abortUpgrade: a plain-text 400 and the connection closed.
     Response res = make(http::status::bad_request, std::move(message), "text/html");

@@ -83,9 +83,18 @@ void InMemoryAdapter::apply(const BroadcastOptions& opts,
   for (const auto& socket : targets) fn(socket);
 }
 
+namespace {
+
+// The server's wire format (the default one once the server is gone).
+const socketio::Parser& parser_of(const Namespace& nsp) {
+  return socketio::parser_or_default(nsp.server() ? nsp.server()->options().parser : nullptr);
+}
+
+}  // namespace
+
 void InMemoryAdapter::broadcast(socketio::Packet packet, const BroadcastOptions& opts) {
   packet.nsp = nsp().name();
-  const auto encoded = SharedPacket::encode(packet);  // once, for every recipient
+  const auto encoded = SharedPacket::encode(parser_of(nsp()), packet);  // once, for every recipient
   apply(opts, [&](const SocketPtr& socket) {
     socket->notify_outgoing(packet.data);
     socket->write_shared(encoded, opts.flags);
@@ -96,7 +105,7 @@ void InMemoryAdapter::broadcast_with_ack(socketio::Packet packet, const Broadcas
                                          std::function<void(std::size_t)> client_count,
                                          std::function<void(json)> ack) {
   packet.nsp = nsp().name();
-  const auto encoded = SharedPacket::encode(packet);  // once, for every recipient
+  const auto encoded = SharedPacket::encode(parser_of(nsp()), packet);  // once, for every recipient
   std::size_t count = 0;
   const std::uint64_t id = packet.id.value_or(0);
   apply(opts, [&](const SocketPtr& socket) {

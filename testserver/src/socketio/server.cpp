@@ -11,6 +11,7 @@
 
 #include "../common/url_query.hpp"
 #include "internal.hpp"
+#include "sio/core/debug_log.hpp"
 #include "sio/core/timer_delay.hpp"
 #include "sio/server/secrets.hpp"
 #include "sio/server/server.hpp"
@@ -91,6 +92,28 @@ void guarded(const std::string& what, F&& fn) {
   }
 }
 
+// DEBUG categories, as Node's socket.io names them.
+constexpr std::string_view kServerLog = "socket.io:server";
+constexpr std::string_view kClientLog = "socket.io:client";
+constexpr std::string_view kSocketLog = "socket.io:socket";
+
+std::string brief(const json& value) {
+  std::string text = socketio::has_binary(value) ? std::string("<with binary>") : dump_json(value);
+  if (text.size() > 200) text = text.substr(0, 200) + "...";
+  return text;
+}
+
+std::string describe(const socketio::Packet& p) {
+  std::string out = std::string(socketio::to_string(p.type)) + " " + p.nsp;
+  if (p.id) out += " id=" + std::to_string(*p.id);
+  if (p.has_data()) out += " " + brief(p.data);
+  return out;
+}
+
+void count(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
+  counter.fetch_add(n, std::memory_order_relaxed);
+}
+
 socketio::DecoderLimits decoder_limits(const ServerOptions& options) {
   socketio::DecoderLimits limits;
   limits.max_attachments = options.max_attachments;
@@ -139,7 +162,10 @@ class Client : public std::enable_shared_from_this<Client> {
         conn_(std::move(conn)),
         protocol_(conn_->protocol() == engineio::Protocol::v3 ? socketio::Protocol::v4
                                                                : socketio::Protocol::v5),
-        decoder_(protocol_, decoder_limits(server.options())),
+        parser_(socketio::parser_or_default(server.options().parser)),
+        metrics_(server.options().metrics),
+        decoder_(socketio::parser_or_default(server.options().parser)
+                     .make_decoder(protocol_, decoder_limits(server.options()))),
         connect_timer_(server.executor()) {}
 
   void setup() {
@@ -159,6 +185,7 @@ class Client : public std::enable_shared_from_this<Client> {
   }
 
   bool open() const { return open_ && server_ != nullptr; }
+  const socketio::Parser& parser() const { return parser_; }
   socketio::Protocol protocol() const { return protocol_; }
   const std::shared_ptr<EngineSocket>& conn() const { return conn_; }
   Server* server() const { return server_; }
@@ -170,7 +197,7 @@ class Client : public std::enable_shared_from_this<Client> {
     server_->check_namespace(name, auth, [self, name, auth](NamespacePtr nsp) {
       if (nsp) return self->do_connect(name, auth);
       auto packet = socketio::Packet::connect_error(name, json{{"message", "Invalid namespace"}});
-      self->write(socketio::encode(packet));
+      self->write(self->parser().encode(packet));
     });
   }
 
@@ -217,26 +244,65 @@ class Client : public std::enable_shared_from_this<Client> {
 
   void write(const socketio::Encoded& encoded, const EmitFlags& flags = {}) {
     if (!open_) return;
+    const Written w = describe_written(encoded.text, encoded.binary, encoded.attachments);
     // A volatile packet the engine dropped (send buffer full) goes without its attachments.
-    if (!conn_->send(encoded.text, false, flags.volatile_)) return;
+    if (!conn_->send(encoded.text, encoded.binary, flags.volatile_)) return;
     for (const auto& a : encoded.attachments) conn_->send(a, true);
+    note_written(w);
   }
   void write(socketio::Encoded&& encoded, const EmitFlags& flags = {}) {
     if (!open_) return;
-    if (!conn_->send(std::move(encoded.text), false, flags.volatile_)) return;
+    const Written w = describe_written(encoded.text, encoded.binary, encoded.attachments);
+    if (!conn_->send(std::move(encoded.text), encoded.binary, flags.volatile_)) return;
     for (auto& a : encoded.attachments) conn_->send(std::move(a), true);
+    note_written(w);
   }
   void write(const SharedPacket& packet, const EmitFlags& flags = {}) {
     if (!open_) return;
-    if (!conn_->send_shared(packet.text, flags.volatile_)) return;
+    const Written w = describe_written(*packet.text, packet.binary, packet.attachments);
+    const bool queued = packet.binary ? conn_->send(*packet.text, true, flags.volatile_)
+                                      : conn_->send_shared(packet.text, flags.volatile_);
+    if (!queued) return;
     for (const auto& a : packet.attachments) conn_->send(a, true);
+    note_written(w);
+  }
+
+  // Metrics and DEBUG output of one packet queued for this client: taken before the messages are
+  // handed over (moved), reported once they were queued.
+  struct Written {
+    std::uint64_t bytes = 0;
+    std::string log;  // empty unless socket.io:client is enabled
+  };
+  Written describe_written(const std::string& first, bool binary,
+                           const std::vector<std::string>& attachments) const {
+    Written w;
+    w.bytes = first.size();
+    for (const auto& a : attachments) w.bytes += a.size();
+    if (log_enabled(kClientLog)) {
+      w.log = binary ? "<" + std::to_string(first.size()) + " bytes of MessagePack>"
+                     : (first.size() > 200 ? first.substr(0, 200) + "..." : first);
+      if (!attachments.empty()) w.log += " + " + std::to_string(attachments.size()) + " attachment(s)";
+    }
+    return w;
+  }
+  void note_written(const Written& w) {
+    if (metrics_) {
+      count(metrics_->packets_out);
+      count(metrics_->bytes_out, w.bytes);
+    }
+    if (!w.log.empty()) debug_log(kClientLog, "writing packet " + w.log + " to " + conn_->id());
   }
 
   void on_data(std::string_view data, bool binary) {
     if (!open_) return;
     auto self = shared_from_this();
-    auto result = binary ? decoder_.feed_binary(data) : decoder_.feed_text(data);
+    auto result = binary ? decoder_->feed_binary(data) : decoder_->feed_text(data);
+    if (metrics_) count(metrics_->bytes_in, data.size());
     if (!result) {
+      if (metrics_) count(metrics_->decode_errors);
+      if (log_enabled(kClientLog)) {
+        debug_log(kClientLog, "decode error from " + conn_->id() + ": " + result.error().message);
+      }
       // Node: client.onerror -> socket._onerror (the "error" event) for every socket, then
       // conn.close() -> "forced close" for every socket.
       const auto sockets = sockets_;
@@ -244,7 +310,12 @@ class Client : public std::enable_shared_from_this<Client> {
       close_with("forced close");
       return;
     }
-    if (result.value()) on_decoded(std::move(*result.value()));
+    if (!result.value()) return;
+    if (metrics_) count(metrics_->packets_in);
+    if (log_enabled(kClientLog)) {
+      debug_log(kClientLog, "decoded packet " + describe(*result.value()) + " from " + conn_->id());
+    }
+    on_decoded(std::move(*result.value()));
   }
 
   void on_decoded(socketio::Packet packet) {
@@ -269,6 +340,8 @@ class Client : public std::enable_shared_from_this<Client> {
   void on_close(const std::string& reason) {
     if (closed_) return;
     closed_ = true;
+    if (metrics_) metrics_->connections_open.fetch_sub(1, std::memory_order_relaxed);
+    if (log_enabled(kClientLog)) debug_log(kClientLog, "client " + conn_->id() + " close with reason " + reason);
     open_ = false;
     auto self = shared_from_this();
     connect_timer_.cancel();
@@ -276,11 +349,12 @@ class Client : public std::enable_shared_from_this<Client> {
     sockets_.clear();
     nsps_.clear();
     for (auto& [id, socket] : sockets) socket->on_close(reason);
-    decoder_.reset();
+    decoder_->reset();
     if (server_) server_->remove_client(this);
   }
 
   void detach() {
+    if (!closed_ && metrics_) metrics_->connections_open.fetch_sub(1, std::memory_order_relaxed);
     server_ = nullptr;
     open_ = false;
     closed_ = true;
@@ -293,7 +367,9 @@ class Client : public std::enable_shared_from_this<Client> {
   Server* server_;
   std::shared_ptr<EngineSocket> conn_;
   socketio::Protocol protocol_;
-  socketio::Decoder decoder_;
+  const socketio::Parser& parser_;
+  std::shared_ptr<ServerMetrics> metrics_;
+  std::unique_ptr<socketio::PacketDecoder> decoder_;
   boost::asio::steady_timer connect_timer_;
   std::map<SocketId, SocketPtr> sockets_;
   std::map<std::string, SocketPtr> nsps_;
@@ -468,7 +544,7 @@ bool Socket::do_emit(std::string_view event, json args, AckCallback ack, EmitFla
 void Socket::send_packet(socketio::Packet packet, const EmitFlags& flags) {
   if (!client_->open()) return;  // nothing to encode for a closed session
   packet.nsp = nsp_->name();
-  client_->write(socketio::encode(packet), flags);
+  client_->write(client_->parser().encode(packet), flags);
 }
 
 void Socket::write_encoded(const socketio::Encoded& encoded, const EmitFlags& flags) {
@@ -479,10 +555,10 @@ void Socket::write_shared(const SharedPacket& packet, const EmitFlags& flags) {
   client_->write(packet, flags);
 }
 
-SharedPacket SharedPacket::encode(const socketio::Packet& packet) {
-  auto encoded = socketio::encode(packet);
+SharedPacket SharedPacket::encode(const socketio::Parser& parser, const socketio::Packet& packet) {
+  auto encoded = parser.encode(packet);
   return SharedPacket{std::make_shared<const std::string>(std::move(encoded.text)),
-                      std::move(encoded.attachments)};
+                      std::move(encoded.attachments), encoded.binary};
 }
 
 void Socket::register_broadcast_ack(std::uint64_t id, std::function<void(json)> ack) {
@@ -542,6 +618,7 @@ void Socket::on_connect() {
 }
 
 void Socket::on_packet(socketio::Packet packet) {
+  if (log_enabled(kSocketLog)) debug_log(kSocketLog, "got packet " + describe(packet) + " for " + id_);
   switch (packet.type) {
     case socketio::PacketType::event:
     case socketio::PacketType::binary_event:
@@ -632,6 +709,7 @@ void Socket::cleanup() {
 
 void Socket::on_close(const std::string& reason) {
   if (!connected_) return;
+  if (log_enabled(kSocketLog)) debug_log(kSocketLog, "closing socket " + id_ + " (" + nsp_->name() + ") - reason " + reason);
   auto self = shared_from_this();
   {
     auto handlers = on_disconnecting_;
@@ -875,6 +953,7 @@ void Namespace::do_connect(const SocketPtr& socket, const std::function<void(con
     }
     socket->missed_packets_.clear();
   }
+  if (log_enabled(kSocketLog)) debug_log(kSocketLog, "socket " + socket->id() + " connected to " + name_);
   socket->on_connect();
   if (fn) fn(socket);
   const auto handlers = connection_handlers_;
@@ -935,6 +1014,11 @@ void Server::on_engine_connection(std::shared_ptr<EngineSocket> conn) {
     conn->close();
     return;
   }
+  if (options_.metrics) {
+    count(options_.metrics->connections_total);
+    count(options_.metrics->connections_open);
+  }
+  if (log_enabled(kServerLog)) debug_log(kServerLog, "incoming connection with id " + conn->id());
   auto client = std::make_shared<detail::Client>(*this, conn);
   clients_[client.get()] = client;
   client->setup();
@@ -1041,6 +1125,7 @@ void Server::close() {
 void Server::do_close() {
   if (closed_) return;
   closed_ = true;
+  if (log_enabled(kServerLog)) debug_log(kServerLog, "closing server");
   const auto nsps = nsps_;
   for (const auto& [name, nsp] : nsps) {
     const auto sockets = nsp->sockets_;

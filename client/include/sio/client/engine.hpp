@@ -43,9 +43,24 @@ struct TlsOptions {
   std::string client_key_file;
 };
 
+// HTTP proxy of the native transports (polling: libcurl's proxy; WebSocket: an HTTP CONNECT tunnel
+// before the TLS and WebSocket handshakes). The browser uses the page's proxy: ignored there.
+struct ProxyOptions {
+  // "http://host:port" (an http:// proxy; "host:port" means http://) for every request whose host
+  // no_proxy does not match. Empty: the environment's, if use_environment.
+  std::string url;
+  // Hosts that bypass the proxy, comma-separated ("*": all; "example.com" also matches its
+  // subdomains; a leading '.' is ignored). Empty: the environment's no_proxy / NO_PROXY.
+  std::string no_proxy;
+  // Without `url`: http_proxy for http/ws servers (not HTTP_PROXY, as curl), https_proxy or
+  // HTTPS_PROXY for https/wss servers; false: no proxy unless `url` is set.
+  bool use_environment = true;
+};
+
 // How the transports reach the server, beyond the URL.
 struct TransportOptions {
   TlsOptions tls;
+  ProxyOptions proxy;
   bool with_credentials = false;  // browser: send cookies to other origins (fetch credentials "include")
 };
 
@@ -59,6 +74,7 @@ struct EngineClientOptions {
   bool remember_upgrade = false;
   engineio::Protocol protocol = engineio::Protocol::v4;  // v3 talks to socket.io 2.x servers
   TlsOptions tls;
+  ProxyOptions proxy;
   bool with_credentials = false;
   std::chrono::milliseconds timeout{20000};  // handshake timeout
 };

@@ -77,11 +77,11 @@ class AsioBackend final : public Backend {
   Loop& loop() override { return loop_; }
   double random() override { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
   std::shared_ptr<HttpClient> make_http(const TransportOptions& options) override {
-    return make_http_client(loop_.strand(), options.tls);
+    return make_http_client(loop_.strand(), options.tls, options.proxy);
   }
   std::shared_ptr<WebSocket> make_websocket(const TransportOptions& options, WebSocketHandlers handlers, bool secure,
                                             const std::string& host) override {
-    return detail::make_websocket(loop_.strand(), options.tls, std::move(handlers), secure, host);
+    return detail::make_websocket(loop_.strand(), options.tls, options.proxy, std::move(handlers), secure, host);
   }
   asio::any_io_executor executor() const { return loop_.strand(); }
 

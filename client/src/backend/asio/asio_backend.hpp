@@ -17,8 +17,10 @@ std::shared_ptr<Backend> make_asio_backend(boost::asio::any_io_executor executor
 boost::asio::any_io_executor asio_executor_of(Backend& backend);
 
 // The two transports, on `executor` (the strand).
-std::shared_ptr<HttpClient> make_http_client(boost::asio::any_io_executor executor, const TlsOptions& tls);
+std::shared_ptr<HttpClient> make_http_client(boost::asio::any_io_executor executor, const TlsOptions& tls,
+                                             const ProxyOptions& proxy);
 std::shared_ptr<WebSocket> make_websocket(boost::asio::any_io_executor executor, const TlsOptions& tls,
-                                          WebSocketHandlers handlers, bool secure, const std::string& host);
+                                          const ProxyOptions& proxy, WebSocketHandlers handlers, bool secure,
+                                          const std::string& host);
 
 }  // namespace sio::detail

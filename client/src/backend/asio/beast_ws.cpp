@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -18,6 +19,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include "asio_backend.hpp"
+#include "proxy.hpp"
 #include "sio/engineio/client_url.hpp"
 
 namespace sio::detail {
@@ -67,25 +69,34 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
   static constexpr bool kTls = !std::is_same_v<Stream, PlainStream>;
 
  public:
-  BeastWebSocket(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> ctx, WebSocketHandlers handlers)
-      : resolver_(executor), ctx_(std::move(ctx)), ws_(make_stream(executor, ctx_)), handlers_(std::move(handlers)) {}
+  // `proxy`: reach the server through an HTTP CONNECT tunnel of this proxy.
+  BeastWebSocket(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> ctx, WebSocketHandlers handlers,
+                 std::optional<ProxyEndpoint> proxy)
+      : resolver_(executor),
+        ctx_(std::move(ctx)),
+        ws_(make_stream(executor, ctx_)),
+        handlers_(std::move(handlers)),
+        proxy_(std::move(proxy)) {}
 
   void connect(WebSocketTarget target) override {
     target_ = std::move(target);
     ws_.read_message_max(target_.max_message_bytes);
+    // The TCP connection goes to the proxy when there is one.
+    dial_host_ = proxy_ ? proxy_->host : target_.host;
+    dial_port_ = proxy_ ? proxy_->port : target_.port;
     // A numeric host needs no resolver (whose asynchronous form runs a thread of its own).
     error_code not_numeric;
-    const auto address = asio::ip::make_address(target_.host, not_numeric);
+    const auto address = asio::ip::make_address(dial_host_, not_numeric);
     if (!not_numeric) {
-      const unsigned long port = std::strtoul(target_.port.c_str(), nullptr, 10);  // digits (client_url.hpp)
+      const unsigned long port = std::strtoul(dial_port_.c_str(), nullptr, 10);  // digits (client_url.hpp, curl)
       const tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
       asio::post(resolver_.get_executor(), [self = this->shared_from_this(), endpoint] {
         if (self->done_) return;
-        self->on_resolve({}, tcp::resolver::results_type::create(endpoint, self->target_.host, self->target_.port));
+        self->on_resolve({}, tcp::resolver::results_type::create(endpoint, self->dial_host_, self->dial_port_));
       });
       return;
     }
-    resolver_.async_resolve(target_.host, target_.port,
+    resolver_.async_resolve(dial_host_, dial_port_,
                             [self = this->shared_from_this()](error_code ec, tcp::resolver::results_type results) {
                               self->on_resolve(ec, std::move(results));
                             });
@@ -134,7 +145,48 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
 
   void on_connect(error_code ec) {
     if (done_) return;
-    if (ec) return finish(true, "connect: " + ec.message());
+    if (ec) return finish(true, std::string(proxy_ ? "proxy connect: " : "connect: ") + ec.message());
+    if (proxy_) return open_tunnel();
+    on_connected();
+  }
+
+  // HTTP CONNECT host:port through the proxy; any 2xx answer opens the tunnel.
+  void open_tunnel() {
+    const std::string authority =
+        engineio::url_host({target_.secure, target_.host, target_.port}) + ":" + target_.port;
+    auto request = std::make_shared<beast::http::request<beast::http::empty_body>>(beast::http::verb::connect,
+                                                                                   authority, 11);
+    request->set(beast::http::field::host, authority);
+    request->set(beast::http::field::user_agent, "sio-cpp");
+    beast::get_lowest_layer(ws_).expires_after(target_.timeout);
+    beast::http::async_write(beast::get_lowest_layer(ws_), *request,
+                             [self = this->shared_from_this(), request](error_code ec, std::size_t) {
+                               if (self->done_) return;
+                               if (ec) return self->finish(true, "proxy: " + ec.message());
+                               self->read_tunnel_answer();
+                             });
+  }
+
+  void read_tunnel_answer() {
+    proxy_answer_.emplace();
+    proxy_answer_->skip(true);  // the answer to CONNECT has no body
+    beast::http::async_read(beast::get_lowest_layer(ws_), buffer_, *proxy_answer_,
+                            [self = this->shared_from_this()](error_code ec, std::size_t) {
+                              if (self->done_) return;
+                              if (ec) return self->finish(true, "proxy: " + ec.message());
+                              const unsigned status = self->proxy_answer_->get().result_int();
+                              self->proxy_answer_.reset();
+                              if (status < 200 || status > 299) {
+                                return self->finish(true, "proxy: CONNECT refused (HTTP " + std::to_string(status) + ")");
+                              }
+                              // The server speaks only after our handshake: nothing may follow the answer.
+                              if (self->buffer_.size() != 0) return self->finish(true, "proxy: data after the CONNECT answer");
+                              self->on_connected();
+                            });
+  }
+
+  // The TCP connection (or tunnel) to the server is up: TLS, then the WebSocket handshake.
+  void on_connected() {
     if constexpr (kTls) {
       // SNI (host names only, not IP literals); the certificate's name or address is checked by the
       // context's verify callback (host_name_verification).
@@ -248,6 +300,9 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
   WebSocketTarget target_;
   websocket::response_type response_;
   beast::flat_buffer buffer_;
+  std::optional<ProxyEndpoint> proxy_;
+  std::string dial_host_, dial_port_;  // the server, or the proxy
+  std::optional<beast::http::response_parser<beast::http::empty_body>> proxy_answer_;
   std::deque<engineio::Frame> queue_;
   bool open_ = false;
   bool writing_ = false;
@@ -278,12 +333,26 @@ class FailedWebSocket final : public WebSocket, public std::enable_shared_from_t
 }  // namespace
 
 std::shared_ptr<WebSocket> make_websocket(asio::any_io_executor executor, const TlsOptions& tls,
-                                          WebSocketHandlers handlers, bool secure, const std::string& host) {
-  if (!secure) return std::make_shared<BeastWebSocket<PlainStream>>(std::move(executor), nullptr, std::move(handlers));
+                                          const ProxyOptions& proxy_options, WebSocketHandlers handlers, bool secure,
+                                          const std::string& host) {
+  std::optional<ProxyEndpoint> proxy;
+  const ProxyChoice choice = choose_proxy(proxy_options, secure);
+  if (!choice.url.empty() && !bypasses_proxy(choice.no_proxy, host)) {
+    proxy = proxy_endpoint(choice.url);
+    if (!proxy) {
+      return std::make_shared<FailedWebSocket>(std::move(executor), std::move(handlers),
+                                               "proxy: not an http:// proxy URL: " + choice.url);
+    }
+  }
+  if (!secure) {
+    return std::make_shared<BeastWebSocket<PlainStream>>(std::move(executor), nullptr, std::move(handlers),
+                                                         std::move(proxy));
+  }
   std::string error;
   auto ctx = make_tls_context(tls, host, error);
   if (!error.empty()) return std::make_shared<FailedWebSocket>(std::move(executor), std::move(handlers), "tls: " + error);
-  return std::make_shared<BeastWebSocket<TlsStream>>(std::move(executor), std::move(ctx), std::move(handlers));
+  return std::make_shared<BeastWebSocket<TlsStream>>(std::move(executor), std::move(ctx), std::move(handlers),
+                                                     std::move(proxy));
 }
 
 }  // namespace sio::detail

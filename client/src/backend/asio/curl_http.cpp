@@ -21,6 +21,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "asio_backend.hpp"
+#include "proxy.hpp"
 
 namespace sio::detail {
 
@@ -39,8 +40,8 @@ void ensure_curl_global() {
 
 class CurlHttpClient final : public HttpClient, public std::enable_shared_from_this<CurlHttpClient> {
  public:
-  CurlHttpClient(asio::any_io_executor executor, TlsOptions tls)
-      : executor_(std::move(executor)), timer_(executor_), tls_(std::move(tls)) {
+  CurlHttpClient(asio::any_io_executor executor, TlsOptions tls, ProxyOptions proxy)
+      : executor_(std::move(executor)), timer_(executor_), tls_(std::move(tls)), proxy_(std::move(proxy)) {
     ensure_curl_global();
     multi_ = curl_multi_init();
     share_ = curl_share_init();
@@ -79,6 +80,11 @@ class CurlHttpClient final : public HttpClient, public std::enable_shared_from_t
     if (!tls_.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, tls_.ca_file.c_str());
     if (!tls_.client_cert_file.empty()) curl_easy_setopt(easy, CURLOPT_SSLCERT, tls_.client_cert_file.c_str());
     if (!tls_.client_key_file.empty()) curl_easy_setopt(easy, CURLOPT_SSLKEY, tls_.client_key_file.c_str());
+    // The proxy is chosen here (ProxyOptions), never by libcurl from the environment on its own:
+    // "" means no proxy at all.
+    const ProxyChoice proxy = choose_proxy(proxy_, request.url.rfind("https:", 0) == 0);
+    curl_easy_setopt(easy, CURLOPT_PROXY, proxy.url.c_str());
+    curl_easy_setopt(easy, CURLOPT_NOPROXY, proxy.no_proxy.empty() ? nullptr : proxy.no_proxy.c_str());
 
     for (const auto& [name, value] : request.headers) {
       const std::string line = value.empty() ? name + ";" : name + ": " + value;
@@ -349,6 +355,7 @@ class CurlHttpClient final : public HttpClient, public std::enable_shared_from_t
   asio::any_io_executor executor_;
   asio::steady_timer timer_;
   TlsOptions tls_;
+  ProxyOptions proxy_;
   CURLM* multi_ = nullptr;
   CURLSH* share_ = nullptr;
   std::map<std::uint64_t, std::unique_ptr<Transfer>> transfers_;
@@ -360,8 +367,9 @@ class CurlHttpClient final : public HttpClient, public std::enable_shared_from_t
 
 }  // namespace
 
-std::shared_ptr<HttpClient> make_http_client(asio::any_io_executor executor, const TlsOptions& tls) {
-  return std::make_shared<CurlHttpClient>(std::move(executor), tls);
+std::shared_ptr<HttpClient> make_http_client(asio::any_io_executor executor, const TlsOptions& tls,
+                                             const ProxyOptions& proxy) {
+  return std::make_shared<CurlHttpClient>(std::move(executor), tls, proxy);
 }
 
 }  // namespace sio::detail

@@ -17,6 +17,7 @@ enum class Errc {
   truncated,                 // input ends before the packet does
   unknown_packet_type,       // type digit/byte outside the protocol's range
   bad_json,                  // payload is not valid JSON
+  bad_msgpack,               // payload is not well-formed MessagePack (msgpack parser)
   bad_payload,               // JSON is valid but not what this packet type carries
   bad_length,                // v3 length prefix missing, not a number, or past the end
   bad_base64,                // base64 body that does not decode

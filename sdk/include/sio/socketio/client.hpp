@@ -37,6 +37,7 @@
 #include "sio/socketio/acks.hpp"
 #include "sio/socketio/backoff.hpp"
 #include "sio/socketio/packet.hpp"
+#include "sio/socketio/parser.hpp"
 
 namespace sio::socketio {
 
@@ -57,6 +58,8 @@ struct ClientOptions {
   // v5: socket.io 3/4 servers (Engine.IO v4). v4: socket.io 2 servers (Engine.IO v3).
   Protocol protocol = Protocol::v5;
   DecoderLimits decoder_limits;
+  // Wire format (socket.io-client's `parser` option); nullptr: the default parser.
+  std::shared_ptr<const Parser> parser;
   // Uniform random values in [0, 1) for the reconnection jitter. Empty: a fixed-seed generator
   // (drivers should pass a seeded one).
   std::function<double()> random;
@@ -292,7 +295,7 @@ class ClientManager {
   ClientOptions options_;
   TimePoint now_{};
   Backoff backoff_;
-  Decoder decoder_;
+  std::unique_ptr<PacketDecoder> decoder_;
   ReadyState ready_state_ = ReadyState::closed;
   bool reconnecting_ = false;
   bool skip_reconnect_ = false;

@@ -62,8 +62,9 @@ struct Packet {
 bool has_binary(const json& value);
 
 struct Encoded {
-  std::string text;                    // the first Engine.IO message (text)
+  std::string text;                    // the first Engine.IO message (text, unless `binary`)
   std::vector<std::string> attachments;  // raw bytes, one binary Engine.IO message each
+  bool binary = false;                 // the first message is binary (MessagePack parser)
   friend bool operator==(const Encoded&, const Encoded&) = default;
 };
 
@@ -81,21 +82,37 @@ struct DecoderLimits {
   std::size_t max_depth = kMaxJsonDepth;
 };
 
+// What every wire format's decoder offers (see sio/socketio/parser.hpp): one per connection, fed
+// each Engine.IO message in order. Any error leaves the decoder reset (the caller closes).
+class PacketDecoder {
+ public:
+  virtual ~PacketDecoder() = default;
+  // A complete packet, std::nullopt while more messages are needed, or an error.
+  virtual Result<std::optional<Packet>> feed_text(std::string_view text) = 0;
+  virtual Result<std::optional<Packet>> feed_binary(std::string_view bytes) = 0;
+  virtual void reset() noexcept = 0;
+};
+
+// Checks a decoded packet against its type (the payload and ack-id rules listed at decode_text
+// below); every wire format applies them. std::nullopt when the packet is valid.
+std::optional<Error> validate_packet(const Packet& packet, Protocol protocol);
+
+// The default (socket.io-parser) wire format.
 // Stateful decoder for one connection: text messages start packets; binary messages complete the
 // pending BINARY_EVENT/BINARY_ACK. Any error leaves the decoder reset (the caller closes).
 // A completed binary packet is returned as EVENT/ACK (like socket.io-parser 4.x), its
 // placeholders replaced by json binary values. A text message while attachments are awaited is
 // Errc::protocol_violation; a binary message while none are is Errc::unexpected_attachment.
-class Decoder {
+class Decoder final : public PacketDecoder {
  public:
   explicit Decoder(Protocol protocol = Protocol::v5, DecoderLimits limits = {});
 
   // A complete packet, std::nullopt while attachments are still awaited, or an error.
-  Result<std::optional<Packet>> feed_text(std::string_view text);
-  Result<std::optional<Packet>> feed_binary(std::string_view bytes);
+  Result<std::optional<Packet>> feed_text(std::string_view text) override;
+  Result<std::optional<Packet>> feed_binary(std::string_view bytes) override;
 
   bool awaiting_attachments() const noexcept { return pending_.has_value(); }
-  void reset() noexcept;
+  void reset() noexcept override;
 
  private:
   Protocol protocol_;

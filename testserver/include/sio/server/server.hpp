@@ -38,7 +38,9 @@
 #include "sio/core/json.hpp"
 #include "sio/core/result.hpp"
 #include "sio/server/engine.hpp"
+#include "sio/server/metrics.hpp"
 #include "sio/socketio/packet.hpp"
+#include "sio/socketio/parser.hpp"
 
 namespace sio::server {
 
@@ -115,9 +117,10 @@ struct Handshake {
 // A packet encoded once for every recipient of a broadcast: the text message is shared by the
 // sessions that write it (no per-recipient copy); attachments are copied per recipient.
 struct SharedPacket {
-  std::shared_ptr<const std::string> text;
+  std::shared_ptr<const std::string> text;  // the first message (binary when `binary`)
   std::vector<std::string> attachments;
-  static SharedPacket encode(const socketio::Packet& packet);
+  bool binary = false;                      // the MessagePack parser's one binary message
+  static SharedPacket encode(const socketio::Parser& parser, const socketio::Packet& packet);
 };
 
 struct EmitFlags {
@@ -549,6 +552,13 @@ struct ServerOptions {
   // CVE-2026-33151). More is a decode error: the session is closed ("forced close"), after the
   // client's sockets got on_error "too many attachments".
   std::size_t max_attachments = 10;
+  // Wire format (Node's `parser` option): nullptr or socketio::default_parser() for
+  // socket.io-parser, socketio::msgpack_parser() for socket.io-msgpack-parser. Every client must
+  // use the same one (docs/server.md, "MessagePack parser").
+  std::shared_ptr<const socketio::Parser> parser;
+  // Counters the server increments (connections, packets, bytes; sio/server/metrics.hpp); nullptr:
+  // none. Share the pointer with whatever exports them (docs/server.md "Logging and metrics").
+  std::shared_ptr<ServerMetrics> metrics;
   // Engine.IO (passed through to EngineOptions)
   std::string path = "/socket.io";   // a trailing '/' is added for the engine
   std::chrono::milliseconds ping_interval{25000};
