@@ -218,6 +218,9 @@ class TestServer::Engine : public server::EngineServer {
       shared_->note("open", json{{"sid", sid}});
       if (on_connection) on_connection(conn);
     };
+    inner_->on_http_request = [this](const server::HttpRequest& request, server::HttpResponder respond) {
+      return on_http_request && on_http_request(request, std::move(respond));
+    };
   }
   boost::asio::any_io_executor executor() const override { return inner_->executor(); }
   std::uint16_t port() const override { return inner_->port(); }
@@ -398,6 +401,12 @@ std::optional<json> TestServer::wait_for(const std::string& name, std::size_t n,
 
 std::optional<json> TestServer::wait_event(const std::string& event, std::size_t n, std::chrono::milliseconds timeout) {
   return wait_for("event", n, timeout, [&event](const json& d) { return d.value("event", "") == event; });
+}
+
+bool TestServer::wait_until(const std::function<bool(const std::vector<Note>&)>& pred,
+                            std::chrono::milliseconds timeout) {
+  std::unique_lock lock(shared_->mu);
+  return shared_->cv.wait_for(lock, timeout, [&] { return pred(shared_->notes); });
 }
 
 std::size_t TestServer::count(const std::string& name) const {

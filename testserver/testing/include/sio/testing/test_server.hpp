@@ -101,6 +101,9 @@ class TestServer {
                                std::function<bool(const json&)> match = {});
   std::size_t count(const std::string& name) const;
   std::vector<Note> notes() const;
+  // Waits until pred(all notes so far) holds (checked at every new note and packet); false after
+  // `timeout`.
+  bool wait_until(const std::function<bool(const std::vector<Note>&)>& pred, std::chrono::milliseconds timeout);
   // The data of the first "event" note for `event` (a client emitted it), waited for.
   std::optional<json> wait_event(const std::string& event, std::size_t n = 1,
                                  std::chrono::milliseconds timeout = kDefaultWait);
