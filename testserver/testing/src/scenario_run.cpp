@@ -128,9 +128,10 @@ void install_scenario(const Scenario& scenario, server::Server& io) {
     nsp->on_connection([ns](server::Socket& socket) {
       for (const auto& room : ns->rooms) socket.join(room);
       std::weak_ptr<server::Socket> weak = socket.weak_from_this();
-      for (const auto& [event, actions] : ns->on_event) {
-        socket.on(event, [weak, ns, &actions](const json& args, const server::AckFn& ack) {
-          if (auto self = weak.lock()) perform(*self, actions, args, &ack);
+      for (const auto& entry : ns->on_event) {
+        const auto* actions = &entry.second;  // owned by ns, which the handler keeps alive
+        socket.on(entry.first, [weak, ns, actions](const json& args, const server::AckFn& ack) {
+          if (auto self = weak.lock()) perform(*self, *actions, args, &ack);
         });
       }
       perform(socket, ns->on_connect, json::array(), nullptr);
