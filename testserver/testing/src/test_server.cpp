@@ -317,10 +317,15 @@ void TestServer::start_locked(std::uint16_t port) {
   std::promise<void> stopped;
   stopped_ = stopped.get_future();
   work_.emplace(io_->get_executor());  // until stop()
-  thread_ = std::thread([io = io_.get(), stopped = std::move(stopped)]() mutable {
+  // The io thread starts running once thread_ is assigned: whatever it does (a restart from the
+  // control endpoint's thread included) happens after this assignment.
+  std::promise<void> go;
+  thread_ = std::thread([io = io_.get(), stopped = std::move(stopped), go = go.get_future()]() mutable {
+    go.wait();
     io->run();
     stopped.set_value();
   });
+  go.set_value();
 }
 
 void TestServer::watch(server::Namespace& nsp) {
@@ -373,7 +378,7 @@ void TestServer::stop() {
 }
 
 void TestServer::restart() {
-  const auto port = port_;
+  const std::uint16_t port = port_.load();
   stop();
   start_locked(port);
 }

@@ -151,7 +151,7 @@ class TestServer {
 
   server::ServerOptions options_;
   std::string host_;
-  std::uint16_t port_ = 0;
+  std::atomic<std::uint16_t> port_{0};  // written by restart(), which may run on another thread
   std::shared_ptr<Shared> shared_;
   std::vector<std::function<void(server::Server&)>> setups_;
   std::unique_ptr<boost::asio::io_context> io_;
