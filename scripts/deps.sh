@@ -11,10 +11,11 @@ SIO_APT_PACKAGES=(
   build-essential cmake ninja-build
   clang-14 libclang-rt-14-dev
   libboost1.81-dev libboost-system1.81-dev libboost-url1.81-dev libboost-json1.81-dev
+  libboost-program-options1.81-dev
   nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libcrypt-dev libjwt-dev
   libgtest-dev googletest
   emscripten chromium redis-server ca-certificates
-  gnuplot-nox python3-socketio python3-websocket python3-requests
+  gnuplot-nox python3-socketio python3-websocket python3-requests python3-jwt
   zlib1g-dev libbrotli-dev pkg-config
 )
 
