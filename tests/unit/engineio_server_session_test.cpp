@@ -201,6 +201,29 @@ TEST(ServerSession, V3ClientPingsServerPongs) {
   EXPECT_EQ(of(s.take_events(), Type::closed), std::vector<std::string>{"ping timeout"});
 }
 
+// Fault injection (the test server): a stopped heartbeat sends no ping (v4), answers no ping (v3)
+// and never times out on this side; the session stays open for the client's own ping timeout.
+TEST(ServerSession, StoppedHeartbeatNeitherPingsNorTimesOut) {
+  auto s = open_polling();
+  ASSERT_EQ(s.on_poll_request(t0).action, Action::hold);
+  s.stop_heartbeat();
+  EXPECT_TRUE(s.heartbeat_stopped());
+  EXPECT_FALSE(s.next_timeout());
+  s.handle_timeout(t0 + 10s);
+  EXPECT_FALSE(s.take_poll_response());
+  EXPECT_TRUE(s.open());
+  EXPECT_EQ(s.on_post("4x", false, t0 + 11s), ServerSession::PostResult::ok);
+  EXPECT_FALSE(s.next_timeout());
+
+  auto v3 = open_polling(Protocol::v3);
+  ASSERT_EQ(v3.on_poll_request(t0).action, Action::hold);
+  v3.stop_heartbeat();
+  EXPECT_EQ(v3.on_post("1:2", false, t0 + 100ms), ServerSession::PostResult::ok);
+  EXPECT_FALSE(v3.take_poll_response());  // no pong
+  EXPECT_FALSE(v3.next_timeout());
+  EXPECT_TRUE(v3.open());
+}
+
 TEST(ServerSession, V3ClientPongIsAnError) {
   auto s = open_polling(Protocol::v3);
   s.on_post("1:3", false, t0);

@@ -4,19 +4,25 @@
 //   sio-testserver [--host 127.0.0.1] [--port 3000] [--static <dir>] [--allow-eio3]
 //                  [--client-bundle <file>] [--path /socket.io] [--cors <origin>]...
 //                  [--ping-interval ms] [--ping-timeout ms] [--connect-timeout ms] [--recovery]
-//                  [--config FILE] [--help] [--parser default|msgpack] [--metrics]
+//                  [--parser default|msgpack] [--metrics] [--scenario FILE [--report FILE]] [--control]
+//                  [--config FILE] [--help]
 //
 // --metrics serves the server's counters (sio/server/metrics.hpp) as Prometheus text at /metrics.
 //
 // The command line: sio::cli (Boost.Program_options); --config reads the same options from a
 // file (the .deb's /etc/sio/testserver.conf), the command line winning.
 // Prints "listening on http://<host>:<port>/" once bound (port 0 picks a free port).
+// --scenario runs a scenario file instead of the demo (sio/testing/scenario.hpp) and exits with its
+// report: 0 when every expectation was met, 1 when not, 2 for a bad file. --control adds the
+// loopback-only fault injection endpoint /sio-control/ (sio/testing/control.hpp). docs/testing.md.
 #include <chrono>
 #include <csignal>
 #include <functional>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,8 +33,93 @@
 #include "sio/server/demo.hpp"
 #include "sio/server/server.hpp"
 #include "sio/server/static_files.hpp"
+#include "sio/testing/control.hpp"
+#include "sio/testing/scenario.hpp"
+#include "sio/testing/test_server.hpp"
 
 namespace po = boost::program_options;
+
+namespace {
+
+constexpr std::size_t kMaxScenarioBytes = 1u << 20;
+
+std::optional<std::string> read_small_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string text;
+  text.resize(kMaxScenarioBytes + 1);
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxScenarioBytes) return std::nullopt;
+  return text;
+}
+
+// The server as a test fixture (sio::testing::TestServer): a scenario (until its report) or the
+// demo application, with the control endpoint when asked for.
+int run_fixture(sio::server::ServerOptions options, const std::string& host, std::uint16_t port,
+                const std::string& scenario_file, const std::string& report_file, bool control) {
+  std::optional<sio::testing::Scenario> scenario;
+  if (!scenario_file.empty()) {
+    auto text = read_small_file(scenario_file);
+    if (!text) {
+      std::cerr << "sio-testserver: cannot read " << scenario_file << " (at most 1 MiB)\n";
+      return 2;
+    }
+    try {
+      scenario = sio::testing::parse_scenario(*text);
+    } catch (const std::exception& e) {
+      std::cerr << "sio-testserver: " << scenario_file << ": " << e.what() << "\n";
+      return 2;
+    }
+    if (scenario->ping_interval) options.ping_interval = *scenario->ping_interval;
+    if (scenario->ping_timeout) options.ping_timeout = *scenario->ping_timeout;
+    if (scenario->recovery) options.connection_state_recovery = sio::server::ConnectionStateRecoveryOptions{};
+  }
+  sio::testing::TestServer server(options, host);
+  // The demo app of the current server (a restart makes a new one; the old ones are destroyed
+  // after their io_context stopped, as DemoApp requires).
+  std::vector<std::unique_ptr<sio::server::DemoApp>> demos;
+  if (scenario) {
+    server.setup([&scenario](sio::server::Server& io) { sio::testing::install_scenario(*scenario, io); });
+  } else {
+    server.setup([&demos](sio::server::Server& io) { demos.push_back(std::make_unique<sio::server::DemoApp>(io)); });
+  }
+  std::optional<sio::testing::ControlEndpoint> endpoint;
+  if (control) endpoint.emplace(server);
+  try {
+    server.start(port);
+  } catch (const std::exception& e) {
+    std::cerr << "sio-testserver: cannot listen on " << host << ":" << port << ": " << e.what() << "\n";
+    return 1;
+  }
+  std::cout << "listening on http://" << host << ":" << server.port() << "/" << std::endl;
+  if (!scenario) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int sig = 0;
+    sigwait(&set, &sig);
+    if (endpoint) endpoint->close();
+    server.stop();
+    return 0;
+  }
+  const auto report = sio::testing::await_scenario(*scenario, server);
+  if (endpoint) endpoint->close();
+  server.stop();
+  std::cout << report.text() << std::flush;
+  if (!report_file.empty()) {
+    std::ofstream out(report_file, std::ios::binary | std::ios::trunc);
+    out << sio::dump_json(report.to_json()) << "\n";
+    if (!out) {
+      std::cerr << "sio-testserver: cannot write " << report_file << "\n";
+      return 2;
+    }
+  }
+  return report.passed() ? 0 : 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   std::string host = "127.0.0.1";
@@ -38,6 +129,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> cors;
   bool allow_eio3 = false;
   bool recovery = false;
+  std::string scenario_file, report_file;
+  bool control = false;
   sio::server::ServerOptions options;
   std::string parser_name = "default";
   bool metrics = false;
@@ -64,6 +157,10 @@ int main(int argc, char** argv) {
   cli.add()("parser", sio::cli::value(&parser_name)->value_name("NAME"),
             "wire format: default, or msgpack (socket.io-msgpack-parser)");
   cli.add_flag("metrics", &metrics, "serve the server's counters as Prometheus text at /metrics");
+  cli.add()("scenario", sio::cli::value(&scenario_file)->value_name("FILE"),
+            "run a scenario file instead of the demo; exit with its report (docs/testing.md)")(
+      "report", sio::cli::value(&report_file)->value_name("FILE"), "with --scenario: write the JSON report to FILE");
+  cli.add_flag("control", &control, "the loopback-only fault injection endpoint /sio-control/ (docs/testing.md)");
   cli.allow_config_file();
   if (const auto exit_code = cli.parse(argc, argv)) return *exit_code;
 
@@ -80,6 +177,23 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (metrics) options.metrics = std::make_shared<sio::server::ServerMetrics>();
+
+  if (!scenario_file.empty() || control) {
+    if (!static_dir.empty()) {
+      std::cerr << "sio-testserver: --static does not go with --scenario or --control\n";
+      return 2;
+    }
+    // SIGINT/SIGTERM are taken with sigwait (blocked before the server's threads start); a
+    // scenario ends by itself, and a signal ends it at once.
+    sigset_t set;
+    sigemptyset(&set);
+    if (scenario_file.empty()) {
+      sigaddset(&set, SIGINT);
+      sigaddset(&set, SIGTERM);
+    }
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    return run_fixture(options, host, port, scenario_file, report_file, control);
+  }
 
   boost::asio::io_context io;
   std::unique_ptr<sio::server::Server> server;

@@ -222,6 +222,14 @@ std::vector<ServerSession::Event> ServerSession::take_events() {
   return out;
 }
 
+// ---- fault injection --------------------------------------------------------------------
+
+void ServerSession::stop_heartbeat() noexcept {
+  heartbeat_stopped_ = true;
+  ping_at_.reset();
+  pong_deadline_.reset();
+}
+
 // ---- time -------------------------------------------------------------------------------
 
 std::optional<ServerSession::TimePoint> ServerSession::next_timeout() const {
@@ -269,6 +277,7 @@ void ServerSession::on_packet(Packet packet, TimePoint now) {
         finish_close("transport error");  // invalid heartbeat direction
         return;
       }
+      if (heartbeat_stopped_) return;
       pong_deadline_ = now + options_.ping_interval + options_.ping_timeout;
       enqueue(Packet::text(PacketType::pong));
       flush();
@@ -279,7 +288,7 @@ void ServerSession::on_packet(Packet packet, TimePoint now) {
         return;
       }
       pong_deadline_.reset();
-      ping_at_ = now + options_.ping_interval;
+      if (!heartbeat_stopped_) ping_at_ = now + options_.ping_interval;
       return;
     case PacketType::message:
       events_.push_back(Event{Event::Type::message, std::move(packet.data), packet.binary});

@@ -124,6 +124,7 @@ class WsConnection : public Closable,
   void send(engineio::Frame frame);
   void close();  // after queued writes
   void shutdown() override { close(); }
+  void drop() { abort_socket(); }  // the TCP connection closed at once (fault injection)
 
   // detail::WsByteSink: what Beast writes itself (handshake response, pongs, close frames).
   void write_raw(std::string bytes) override;
@@ -169,6 +170,7 @@ class HttpConnection : public Closable, public std::enable_shared_from_this<Http
   void shutdown() override;
   // The held GET's answer (from the session).
   void respond_poll(const engineio::Body& body);
+  void drop() { close_socket(); }  // closed unanswered (fault injection)
 
  private:
   enum class State { reading, handling, held, writing, closed };
@@ -241,6 +243,23 @@ class SessionImpl : public EngineSocket, public std::enable_shared_from_this<Ses
 
   void server_close() {
     session_.close(Clock::now(), /*discard=*/true);
+    pump();
+  }
+
+  // Fault injection: the transport's TCP connections go away without a word (EngineServer).
+  void drop_transport() {
+    if (auto conn = held_.lock()) conn->drop();
+    held_.reset();
+    if (ws_) {
+      ws_->detach();
+      ws_->drop();
+      ws_.reset();
+    }
+    session_.on_transport_error(Clock::now());
+    pump();
+  }
+  void stop_heartbeat() {
+    session_.stop_heartbeat();
     pump();
   }
 
@@ -364,6 +383,7 @@ class Core : public std::enable_shared_from_this<Core> {
   void connected(const std::shared_ptr<SessionImpl>& s);
 
   net::io_context& io_;
+  bool refuse_websocket_ = false;  // EngineServer::refuse_websocket
   EngineOptions options_;
   tcp::acceptor acceptor_;
   net::steady_timer accept_timer_;
@@ -386,6 +406,17 @@ class EngineServerImpl final : public EngineServer {
   std::uint16_t port() const override { return core_->port_; }
   std::size_t client_count() const override { return core_->sessions_.size(); }
   void close() override { core_->close(); }
+  bool drop_transport(const std::string& sid) override {
+    auto s = core_->find(sid);
+    if (s) s->drop_transport();
+    return s != nullptr;
+  }
+  bool stop_heartbeat(const std::string& sid) override {
+    auto s = core_->find(sid);
+    if (s) s->stop_heartbeat();
+    return s != nullptr;
+  }
+  void refuse_websocket(bool on) override { core_->refuse_websocket_ = on; }
 
  private:
   std::shared_ptr<Core> core_;
@@ -952,6 +983,10 @@ void HttpConnection::handle_engine(Request& req, RequestInfo info) {
   }
   if (info.kind == EngineKind::error) {
     engine_error(*info.error, upgrade);
+    return;
+  }
+  if (info.websocket && core_->refuse_websocket_) {
+    engine_error(EngineError::unknown_transport, upgrade);
     return;
   }
   const auto& transport = info.transport;

@@ -149,6 +149,12 @@ class ServerSession {
   bool take_websocket_close();
   std::vector<Event> take_events();
 
+  // ---- fault injection (the test server, docs/testing.md) ---------------------------------
+  // Stops the heartbeat for good: no more pings (v4) or answers to the client's pings (v3), and
+  // no ping timeout on this side. The client's own ping timeout then ends the session.
+  void stop_heartbeat() noexcept;
+  bool heartbeat_stopped() const noexcept { return heartbeat_stopped_; }
+
   // ---- time -------------------------------------------------------------------------------
   std::optional<TimePoint> next_timeout() const;
   void handle_timeout(TimePoint now);
@@ -192,6 +198,7 @@ class ServerSession {
   std::optional<TimePoint> ping_at_;        // v4: next ping to send
   std::optional<TimePoint> pong_deadline_;  // v4: pong expected by; v3: next client ping by
   bool pong_refreshed_ = false;             // v4: a non-pong packet already refreshed the wait
+  bool heartbeat_stopped_ = false;          // stop_heartbeat()
   std::optional<TimePoint> upgrade_deadline_;
   std::optional<TimePoint> close_deadline_;
 };

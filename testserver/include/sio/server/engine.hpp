@@ -142,6 +142,19 @@ class EngineServer {
 
   std::function<void(std::shared_ptr<EngineSocket>)> on_connection;
 
+  // ---- fault injection (sio/testing and sio-testserver's control endpoint, docs/testing.md).
+  // On the executor only. The session-level ones return false for an unknown sid.
+  // Cuts the session's transport as a network failure would: the TCP connections (the WebSocket,
+  // a held GET) are closed without a close packet or close frame; the session ends with
+  // "transport error" and the client finds out through its failed transport.
+  virtual bool drop_transport(const std::string& /*sid*/) { return false; }
+  // The session's heartbeat stops (ServerSession::stop_heartbeat): the client's ping timeout
+  // ends it.
+  virtual bool stop_heartbeat(const std::string& /*sid*/) { return false; }
+  // While on, every WebSocket request (a direct WebSocket handshake or an upgrade) is refused
+  // with HTTP 400 "Transport unknown", as a server without the websocket transport answers.
+  virtual void refuse_websocket(bool /*on*/) {}
+
   // Every request that is not for Engine.IO (path prefix options.path) nor the client bundle.
   // Return true when the request is yours (then call the responder once, now or later); false
   // (or no handler) answers 404. Runs on the io_context; don't block in it.
