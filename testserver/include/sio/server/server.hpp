@@ -90,6 +90,12 @@ using AckCallback = std::function<void(std::optional<sio::Error> error, json arg
 // reply (as Node's); on timeout the error is set and `responses` holds the replies received.
 using BroadcastAckCallback = std::function<void(std::optional<sio::Error> error, json responses)>;
 
+// serverSideEmit with an acknowledgement: the first argument of every other server's reply.
+using ServerSideAckCallback = std::function<void(std::optional<sio::Error> error, json responses)>;
+// A serverSideEmit listener: the argument array, and (when the emitting server asked for one)
+// the function replying to it (the first argument goes back).
+using ServerSideHandler = std::function<void(const json& args, const AckFn& ack)>;
+
 struct AckResult {
   std::optional<sio::Error> error;
   json args = json::array();  // socket: the client's argument array; broadcast: the responses
@@ -191,6 +197,11 @@ class Adapter {
 
   // Other servers' namespaces get ["event", ...args]; nothing to do with one server.
   virtual void server_side_emit(const json& /*args*/) {}
+  // The same, collecting one reply per other server: `responses` has the first argument of each
+  // reply; error (Errc::timeout) when not all servers replied in time. One server: no replies.
+  virtual void server_side_emit_with_ack(const json& /*args*/, ServerSideAckCallback cb) {
+    cb(std::nullopt, json::array());
+  }
 
   // Connection state recovery (no-ops unless the adapter keeps sessions).
   virtual void persist_session(Session /*session*/) {}
@@ -465,6 +476,7 @@ class Namespace : public std::enable_shared_from_this<Namespace> {
   Namespace& on_connection(ConnectionHandler handler);  // Node's "connection"/"connect"
   // Node's "serverSideEmit" listeners (events from other servers; never fired with one server).
   Namespace& on_server_side(const std::string& event, std::function<void(const json&)> handler);
+  Namespace& on_server_side(const std::string& event, ServerSideHandler handler);
 
   // Connected sockets by id (executor only).
   const std::map<SocketId, SocketPtr>& sockets() const { return sockets_; }
@@ -490,6 +502,11 @@ class Namespace : public std::enable_shared_from_this<Namespace> {
   void fetch_sockets(std::function<void(std::vector<SocketPtr>)> callback);
   // false for a reserved name ("connect", "connection", "new_namespace").
   bool server_side_emit(std::string_view event, json args = json::array());
+  bool server_side_emit(std::string_view event, json args, ServerSideAckCallback callback);
+
+  // ---- for adapters (executor only)
+  // A serverSideEmit from another server: data is ["event", ...args]; ack empty when none asked.
+  void deliver_server_side(const json& data, AckFn ack);
 
  private:
   friend class Server;
@@ -522,7 +539,7 @@ class Namespace : public std::enable_shared_from_this<Namespace> {
   std::unique_ptr<Adapter> adapter_;
   std::vector<Middleware> middlewares_;
   std::vector<ConnectionHandler> connection_handlers_;
-  std::multimap<std::string, std::function<void(const json&)>> server_side_handlers_;
+  std::multimap<std::string, ServerSideHandler> server_side_handlers_;
   std::map<SocketId, SocketPtr> sockets_;
   std::map<SocketId, SocketPtr> pre_connect_sockets_;
   std::map<std::string, NamespacePtr> children_;  // removal O(log n), not a scan

@@ -1,0 +1,210 @@
+// Redis adapter interop: a mixed cluster of two C++ servers (sio::redis::Adapter) and one Node
+// socket.io 4.8 server with @socket.io/redis-adapter 8.x, on a private redis-server, driven by
+// official socket.io-client 4.8 clients on every server (tests/server/redis/cluster.js): room
+// broadcasts, except, namespace-wide and binary emits, socketsJoin/socketsLeave/disconnectSockets,
+// fetchSockets, allRooms, serverSideEmit with and without acks, broadcasts with acks, in every
+// direction (ours to Node, Node to ours, ours to ours).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include "sio/redis/adapter.hpp"
+#include "sio/server/server.hpp"
+
+#include "node_runner.hpp"
+#include "redis_runner.hpp"
+
+using namespace std::chrono_literals;
+using sio::json;
+using sio::server::AckFn;
+using sio::server::Socket;
+
+namespace {
+
+sio::redis::Adapter& redis_adapter(sio::server::Namespace& nsp) {
+  return dynamic_cast<sio::redis::Adapter&>(nsp.adapter());
+}
+
+std::vector<std::string> strings(const json& o, const char* key) {
+  std::vector<std::string> out;
+  if (o.is_object() && o.contains(key) && o[key].is_array()) {
+    for (const auto& v : o[key]) {
+      if (v.is_string()) out.push_back(v.get<std::string>());
+    }
+  }
+  return out;
+}
+
+// The control events of tests/server/redis/node_server.js, on a C++ server.
+void install_handlers(sio::server::Server& server, const std::string& name) {
+  auto nsp = server.sockets();
+  std::weak_ptr<sio::server::Namespace> weak = nsp;
+  nsp->on_server_side("hello", [weak, name](const json& args) {
+    if (auto n = weak.lock()) n->local().emit("got-hello", json::array({name, args.empty() ? json() : args[0]}));
+  });
+  nsp->on_server_side("hello-ack", sio::server::ServerSideHandler([name](const json& args, const AckFn& ack) {
+    if (ack) ack(json::array({name + ":" + (args.empty() || !args[0].is_string() ? "" : args[0].get<std::string>())}));
+  }));
+  nsp->on_connection([weak, name](Socket& socket) {
+    socket.data = {{"server", name}, {"client", socket.handshake().auth.value("name", "")}};
+    auto op = [weak](const json& o) {
+      auto target = weak.lock()->all();
+      for (const auto& r : strings(o, "to")) target = target.to(r);
+      for (const auto& r : strings(o, "except")) target = target.except(r);
+      return target;
+    };
+    auto arg0 = [](const json& args) { return args.empty() ? json::object() : args[0]; };
+    auto* s = &socket;
+    socket.on("join", [s](const json& args, const AckFn& ack) {
+      s->join(args.at(0).get<std::string>());
+      ack(json::array());
+    });
+    socket.on("leave", [s](const json& args, const AckFn& ack) {
+      s->leave(args.at(0).get<std::string>());
+      ack(json::array());
+    });
+    socket.on("emit", [op, arg0](const json& args, const AckFn& ack) {
+      const json o = arg0(args);
+      op(o).emit(o["event"].get<std::string>(), o.value("args", json::array()));
+      ack(json::array());
+    });
+    socket.on("emit-ack", [op, arg0](const json& args, const AckFn& ack) {
+      const json o = arg0(args);
+      op(o).timeout(std::chrono::milliseconds(o["timeout"].get<long long>()))
+          .emit(o["event"].get<std::string>(), o.value("args", json::array()),
+                [ack](std::optional<sio::Error> error, json responses) {
+                  ack(json::array({{{"err", error.has_value()}, {"responses", responses}}}));
+                });
+    });
+    socket.on("sockets-join", [op, arg0](const json& args, const AckFn& ack) {
+      const json o = arg0(args);
+      op(o).sockets_join(o["room"].get<std::string>());
+      ack(json::array());
+    });
+    socket.on("sockets-leave", [op, arg0](const json& args, const AckFn& ack) {
+      const json o = arg0(args);
+      op(o).sockets_leave(o["room"].get<std::string>());
+      ack(json::array());
+    });
+    socket.on("disconnect-sockets", [op, arg0](const json& args, const AckFn& ack) {
+      op(arg0(args)).disconnect_sockets();
+      ack(json::array());
+    });
+    socket.on("fetch", [weak, op, arg0](const json& args, const AckFn& ack) {
+      auto nsp = weak.lock();
+      redis_adapter(*nsp).fetch_remote_sockets(
+          op(arg0(args)).options(), [ack](std::optional<sio::Error>, std::vector<sio::redis::RemoteSocket> sockets) {
+            json out = json::array();
+            for (const auto& r : sockets) {
+              json rooms = json::array();
+              for (const auto& room : r.rooms) rooms.push_back(room);
+              out.push_back({{"id", r.id}, {"data", r.data}, {"rooms", rooms}});
+            }
+            ack(json::array({out}));
+          });
+    });
+    socket.on("all-rooms", [weak](const json&, const AckFn& ack) {
+      redis_adapter(*weak.lock()).all_rooms([ack](std::optional<sio::Error>, std::set<std::string> rooms) {
+        json out = json::array();
+        for (const auto& r : rooms) out.push_back(r);
+        ack(json::array({out}));
+      });
+    });
+    socket.on("server-count", [weak](const json&, const AckFn& ack) {
+      weak.lock()->adapter().server_count([ack](std::size_t n) { ack(json::array({n})); });
+    });
+    socket.on("server-side-emit", [weak, arg0](const json& args, const AckFn& ack) {
+      const json o = arg0(args);
+      weak.lock()->server_side_emit(o["event"].get<std::string>(), o.value("args", json::array()));
+      ack(json::array());
+    });
+    socket.on("server-side-emit-ack", [weak, arg0](const json& args, const AckFn& ack) {
+      const json o = arg0(args);
+      weak.lock()->server_side_emit(o["event"].get<std::string>(), o.value("args", json::array()),
+                                    [ack](std::optional<sio::Error> error, json responses) {
+                                      ack(json::array({{{"err", error.has_value()}, {"responses", responses}}}));
+                                    });
+    });
+  });
+}
+
+class RedisClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(redis_.start()) << redis_.output();
+    for (const char* name : {"A", "B"}) {
+      sio::redis::ClusterOptions copts;
+      copts.host = "127.0.0.1";
+      copts.port = redis_.port();
+      auto cluster = sio::redis::Cluster::create(io_.get_executor(), copts);
+      sio::server::ServerOptions options;
+      options.adapter = cluster->adapter_factory();
+      auto server = std::make_unique<sio::server::Server>(io_, options, "127.0.0.1", 0);
+      install_handlers(*server, name);
+      servers_.push_back(std::move(server));
+    }
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  void TearDown() override {
+    boost::asio::post(io_, [this] {
+      for (auto& s : servers_) s->close();
+      work_.reset();
+    });
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (!io_.stopped() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+    EXPECT_TRUE(io_.stopped()) << "the servers (and their Redis connections) did not close";
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+    servers_.clear();
+  }
+
+  std::string ours() const {
+    return std::to_string(servers_[0]->port()) + "," + std::to_string(servers_[1]->port());
+  }
+
+  sio_test::RedisServer redis_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
+  std::vector<std::unique_ptr<sio::server::Server>> servers_;
+  std::thread thread_;
+};
+
+const std::vector<std::string> kClusterChecks = {
+    "server-count", "room-broadcast-every-direction", "except-every-direction",
+    "namespace-wide-and-multi-room", "binary-every-direction", "sockets-join-leave-every-direction",
+    "fetch-sockets-every-direction", "all-rooms", "server-side-emit-every-direction",
+    "server-side-emit-with-ack-every-direction", "broadcast-with-acks-every-direction",
+    "disconnect-sockets-every-direction"};
+
+void expect_all_pass(const sio_test::NodeResult& r, const std::vector<std::string>& checks) {
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  for (const auto& c : checks) {
+    EXPECT_NE(r.output.find("PASS " + c + "\n"), std::string::npos) << "check " << c << ":\n" << r.output;
+  }
+  EXPECT_NE(r.output.find("DONE ok"), std::string::npos) << r.output;
+}
+
+TEST_F(RedisClusterTest, MixedClusterWebSocket) {
+  expect_all_pass(sio_test::run_node("redis/cluster.js",
+                                     {"--redis-port", std::to_string(redis_.port()), "--ours", ours(), "--mode", "websocket"},
+                                     180s),
+                  kClusterChecks);
+}
+
+TEST_F(RedisClusterTest, MixedClusterPolling) {
+  expect_all_pass(sio_test::run_node("redis/cluster.js",
+                                     {"--redis-port", std::to_string(redis_.port()), "--ours", ours(), "--mode", "polling"},
+                                     180s),
+                  kClusterChecks);
+}
+
+}  // namespace
