@@ -17,6 +17,7 @@
 #include <boost/asio/post.hpp>
 
 #include "sio/redis/adapter.hpp"
+#include "sio/redis/emitter.hpp"
 #include "sio/server/server.hpp"
 
 #include "node_runner.hpp"
@@ -44,7 +45,10 @@ std::vector<std::string> strings(const json& o, const char* key) {
 }
 
 // The control events of tests/server/redis/node_server.js, on a C++ server.
-void install_handlers(sio::server::Server& server, const std::string& name) {
+// With an emitter: "use-emitter" {op, to, except, event, args, room} runs it (the emitter is not
+// part of the server: its own Redis connection, no adapter).
+void install_handlers(sio::server::Server& server, const std::string& name,
+                      std::shared_ptr<sio::redis::Emitter> emitter = nullptr) {
   auto nsp = server.sockets();
   std::weak_ptr<sio::server::Namespace> weak = nsp;
   nsp->on_server_side("hello", [weak, name](const json& args) {
@@ -53,7 +57,7 @@ void install_handlers(sio::server::Server& server, const std::string& name) {
   nsp->on_server_side("hello-ack", sio::server::ServerSideHandler([name](const json& args, const AckFn& ack) {
     if (ack) ack(json::array({name + ":" + (args.empty() || !args[0].is_string() ? "" : args[0].get<std::string>())}));
   }));
-  nsp->on_connection([weak, name](Socket& socket) {
+  nsp->on_connection([weak, name, emitter](Socket& socket) {
     socket.data = {{"server", name}, {"client", socket.handshake().auth.value("name", "")}};
     auto op = [weak](const json& o) {
       auto target = weak.lock()->all();
@@ -121,6 +125,21 @@ void install_handlers(sio::server::Server& server, const std::string& name) {
     socket.on("server-count", [weak](const json&, const AckFn& ack) {
       weak.lock()->adapter().server_count([ack](std::size_t n) { ack(json::array({n})); });
     });
+    if (emitter) {
+      socket.on("use-emitter", [emitter, arg0](const json& args, const AckFn& ack) {
+        const json o = arg0(args);
+        auto e = *emitter;
+        for (const auto& r : strings(o, "to")) e = e.to(r);
+        for (const auto& r : strings(o, "except")) e = e.except(r);
+        const auto op = o.value("op", "");
+        if (op == "emit") e.emit(o["event"].get<std::string>(), o.value("args", json::array()));
+        if (op == "join") e.sockets_join(o["room"].get<std::string>());
+        if (op == "leave") e.sockets_leave(o["room"].get<std::string>());
+        if (op == "disconnect") e.disconnect_sockets(true);
+        if (op == "server-side-emit") e.server_side_emit(o["event"].get<std::string>(), o.value("args", json::array()));
+        ack(json::array());
+      });
+    }
     socket.on("server-side-emit", [weak, arg0](const json& args, const AckFn& ack) {
       const json o = arg0(args);
       weak.lock()->server_side_emit(o["event"].get<std::string>(), o.value("args", json::array()));
@@ -140,6 +159,12 @@ class RedisClusterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(redis_.start()) << redis_.output();
+    sio::redis::ConnectionOptions eopts;
+    eopts.port = redis_.port();
+    eopts.name = "emitter";
+    emitter_connection_ = sio::redis::Connection::create(io_.get_executor(), eopts);
+    emitter_connection_->start();
+    emitter_ = std::make_shared<sio::redis::Emitter>(emitter_connection_);
     for (const char* name : {"A", "B"}) {
       sio::redis::ClusterOptions copts;
       copts.host = "127.0.0.1";
@@ -148,7 +173,8 @@ class RedisClusterTest : public ::testing::Test {
       sio::server::ServerOptions options;
       options.adapter = cluster->adapter_factory();
       auto server = std::make_unique<sio::server::Server>(io_, options, "127.0.0.1", 0);
-      install_handlers(*server, name);
+      const bool first = servers_.empty();
+      install_handlers(*server, name, first ? emitter_ : nullptr);
       servers_.push_back(std::move(server));
     }
     thread_ = std::thread([this] { io_.run(); });
@@ -157,6 +183,7 @@ class RedisClusterTest : public ::testing::Test {
   void TearDown() override {
     boost::asio::post(io_, [this] {
       for (auto& s : servers_) s->close();
+      if (emitter_connection_) emitter_connection_->close();
       work_.reset();
     });
     const auto until = std::chrono::steady_clock::now() + 10s;
@@ -173,6 +200,8 @@ class RedisClusterTest : public ::testing::Test {
 
   sio_test::RedisServer redis_;
   boost::asio::io_context io_;
+  std::shared_ptr<sio::redis::Connection> emitter_connection_;
+  std::shared_ptr<sio::redis::Emitter> emitter_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
   std::vector<std::unique_ptr<sio::server::Server>> servers_;
   std::thread thread_;
@@ -205,6 +234,17 @@ TEST_F(RedisClusterTest, MixedClusterPolling) {
                                      {"--redis-port", std::to_string(redis_.port()), "--ours", ours(), "--mode", "polling"},
                                      180s),
                   kClusterChecks);
+}
+
+const std::vector<std::string> kEmitterChecks = {"emitter-namespace-wide", "emitter-room-except",
+                                                 "emitter-binary", "emitter-sockets-join-leave",
+                                                 "emitter-server-side-emit", "emitter-disconnect-sockets"};
+
+TEST_F(RedisClusterTest, EmitterReachesEveryServer) {
+  expect_all_pass(sio_test::run_node("redis/emitter.js",
+                                     {"--redis-port", std::to_string(redis_.port()), "--ours", ours(), "--mode", "websocket"},
+                                     120s),
+                  kEmitterChecks);
 }
 
 }  // namespace

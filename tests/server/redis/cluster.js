@@ -4,55 +4,12 @@
 // turn (control events of node_server.js) and check what every client receives: every direction.
 // Prints PASS/FAIL lines and DONE like the interop scripts.
 "use strict";
-const { io } = require("socket.io-client");
 const { assert, once, ask, waitFor, check, finish, watchdog } = require("../interop/common");
-const { startNodeServer } = require("./node_server");
-
-function args() {
-  const out = {};
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--redis-port") out.redisPort = Number(argv[++i]);
-    else if (argv[i] === "--ours") out.ours = argv[++i].split(",").map(Number);
-    else if (argv[i] === "--mode") out.mode = argv[++i];
-  }
-  return out;
-}
+const { startCluster } = require("./cluster_setup");
 
 async function main() {
   watchdog(150000);
-  const opts = args();
-  const node = await startNodeServer(opts.redisPort, "N");
-  const ports = { A: opts.ours[0], B: opts.ours[1], N: node.port };
-  const names = Object.keys(ports);
-  const transports = opts.mode === "polling" ? ["polling"] : ["websocket"];
-  const all = [];
-  const connect = async (server, name) => {
-    const s = io(`http://127.0.0.1:${ports[server]}`, { transports, forceNew: true, reconnection: false, auth: { name } });
-    s.log = [];
-    s.onAny((event, ...a) => s.log.push([event, ...a]));
-    s.on("ask", (arg, cb) => cb(`${name}:${arg}`));
-    all.push(s);
-    await once(s, "connect", 10000);
-    return s;
-  };
-  // c[X]: the main client of server X; e[X]: an extra one (except / disconnect cases).
-  const c = {}, e = {};
-  for (const x of names) {
-    c[x] = await connect(x, "c" + x);
-    e[x] = await connect(x, "e" + x);
-  }
-  const clients = () => names.flatMap((x) => [c[x], e[x]]);
-  const got = (s, event, pred = () => true) => s.log.some((m) => m[0] === event && pred(m.slice(1)));
-  // Waits until every client got marker `id` (sent after the thing under test, from the same
-  // server, so what they should not have got would have arrived before it).
-  let markers = 0;
-  const barrier = async (from) => {
-    const id = `m${++markers}`;
-    await ask(c[from], "emit", { event: "marker", args: [id] });
-    await waitFor(() => clients().every((s) => got(s, "marker", (a) => a[0] === id)), `marker ${id}`, 10000);
-  };
-  const reset = () => clients().forEach((s) => (s.log = []));
+  const { names, c, e, connect, clients, got, barrier, reset, close } = await startCluster();
 
   await check("server-count", async () => {
     for (const x of names) {
@@ -200,8 +157,7 @@ async function main() {
     }
   });
 
-  all.forEach((s) => s.close());
-  await node.close();
+  await close();
   finish();
 }
 
