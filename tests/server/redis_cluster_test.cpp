@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -105,14 +106,14 @@ void install_handlers(sio::server::Server& server, const std::string& name,
     socket.on("fetch", [weak, op, arg0](const json& args, const AckFn& ack) {
       auto nsp = weak.lock();
       redis_adapter(*nsp).fetch_remote_sockets(
-          op(arg0(args)).options(), [ack](std::optional<sio::Error>, std::vector<sio::redis::RemoteSocket> sockets) {
+          op(arg0(args)).options(), [ack](std::optional<sio::Error> error, std::vector<sio::redis::RemoteSocket> sockets) {
             json out = json::array();
             for (const auto& r : sockets) {
               json rooms = json::array();
               for (const auto& room : r.rooms) rooms.push_back(room);
               out.push_back({{"id", r.id}, {"data", r.data}, {"rooms", rooms}});
             }
-            ack(json::array({out}));
+            ack(json::array({out, error.has_value()}));
           });
     });
     socket.on("all-rooms", [weak](const json&, const AckFn& ack) {
@@ -169,16 +170,25 @@ class RedisClusterTest : public ::testing::Test {
       sio::redis::ClusterOptions copts;
       copts.host = "127.0.0.1";
       copts.port = redis_.port();
+      copts.requests_timeout = requests_timeout();
+      copts.log = [this](std::string_view line) {
+        std::lock_guard<std::mutex> lock(log_mutex_);
+        log_.emplace_back(line);
+      };
       auto cluster = sio::redis::Cluster::create(io_.get_executor(), copts);
       sio::server::ServerOptions options;
       options.adapter = cluster->adapter_factory();
       auto server = std::make_unique<sio::server::Server>(io_, options, "127.0.0.1", 0);
       const bool first = servers_.empty();
       install_handlers(*server, name, first ? emitter_ : nullptr);
+      if (first) install_extra_handlers(*server);
       servers_.push_back(std::move(server));
     }
     thread_ = std::thread([this] { io_.run(); });
   }
+
+  virtual std::chrono::milliseconds requests_timeout() const { return 5000ms; }
+  virtual void install_extra_handlers(sio::server::Server&) {}
 
   void TearDown() override {
     boost::asio::post(io_, [this] {
@@ -191,6 +201,7 @@ class RedisClusterTest : public ::testing::Test {
     EXPECT_TRUE(io_.stopped()) << "the servers (and their Redis connections) did not close";
     io_.stop();
     if (thread_.joinable()) thread_.join();
+    for (auto& t : helpers_) t.join();
     servers_.clear();
   }
 
@@ -205,6 +216,9 @@ class RedisClusterTest : public ::testing::Test {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
   std::vector<std::unique_ptr<sio::server::Server>> servers_;
   std::thread thread_;
+  std::vector<std::thread> helpers_;  // started by handlers (e.g. restarting Redis)
+  std::mutex log_mutex_;
+  std::vector<std::string> log_;  // the adapters' log lines
 };
 
 const std::vector<std::string> kClusterChecks = {
@@ -245,6 +259,102 @@ TEST_F(RedisClusterTest, EmitterReachesEveryServer) {
                                      {"--redis-port", std::to_string(redis_.port()), "--ours", ours(), "--mode", "websocket"},
                                      120s),
                   kEmitterChecks);
+}
+
+// Redis restart, dead peer, malformed messages (tests/server/redis/failure.js), on servers A and B.
+class RedisFailureTest : public RedisClusterTest {
+ protected:
+  std::chrono::milliseconds requests_timeout() const override { return 1000ms; }
+
+  void install_extra_handlers(sio::server::Server& server) override {
+    server.sockets()->on_connection([this](Socket& socket) {
+      socket.on("redis-restart", [this](const json&, const AckFn& ack) {
+        // Off the executor: the servers keep running while Redis is down.
+        helpers_.emplace_back([this, ack] {
+          redis_.stop();
+          const bool ok = redis_.start();
+          ack(json::array({ok}));
+        });
+      });
+      socket.on("publish-garbage", [this](const json&, const AckFn& ack) { publish_garbage(ack); });
+      socket.on("fake-peer", [this](const json& args, const AckFn& ack) {
+        if (!args.empty() && args[0] == "start") {
+          sio::redis::ConnectionOptions o;
+          o.port = redis_.port();
+          o.name = "dead-peer";
+          fake_peer_ = sio::redis::Connection::create(io_.get_executor(), o);
+          fake_peer_->start();
+          fake_peer_->subscribe("socket.io-request#/#");  // counted as a server, never answers
+        } else if (fake_peer_) {
+          fake_peer_->close();
+          fake_peer_.reset();
+        }
+        ack(json::array());
+      });
+    });
+  }
+
+  // Foreign and malformed payloads on every channel of "/"; acknowledged once Redis took them all.
+  void publish_garbage(const AckFn& ack) {
+    sio::redis::ConnectionOptions o;
+    o.port = redis_.port();
+    o.name = "garbage";
+    garbage_ = sio::redis::Connection::create(io_.get_executor(), o);
+    garbage_->start();
+    std::string deep(300, '\x91');  // 300 nested one-element arrays
+    deep.push_back('\xc0');
+    const std::vector<std::pair<std::string, std::string>> messages = {
+        {"socket.io#/#", "not msgpack \xc1"},
+        {"socket.io#/#", std::string("\x92\x01\x02")},                          // [1, 2]
+        {"socket.io#/#", std::string("\x93\xa3abc\x81\xa4type\x00\x80")},      // packet type 0
+        {"socket.io#/#", deep},
+        {"socket.io#/#", std::string("\x93\xa3abc")},                            // truncated
+        {"socket.io#/#", "{\"json\":\"on the broadcast channel\"}"},
+        {"socket.io-request#/#", "{not json"},
+        {"socket.io-request#/#", "{\"type\":7}"},
+        {"socket.io-request#/#", "{\"type\":99,\"requestId\":\"x\"}"},
+        {"socket.io-request#/#", std::string("\xff\x00")},
+        {"socket.io-request#/#", "{\"type\":2,\"opts\":5,\"rooms\":\"x\"}"},
+        {"socket.io-request#/#", "{\"type\":6,\"data\":\"x\"}"},
+        {"socket.io-request#/#", "{\"type\":5,\"requestId\":\"r\",\"opts\":{\"rooms\":7}}"},
+        {"socket.io-request#/#", "{\"type\":0,\"requestId\":\"r\",\"rooms\":[[[[1]]]]}"},
+        {"socket.io-response#/#", "{"},
+        {"socket.io-response#/#", "{\"requestId\":5}"},
+        {"socket.io-response#/#", std::string("\x80", 1)},
+    };
+    auto left = std::make_shared<std::size_t>(messages.size());
+    for (const auto& [channel, payload] : messages) {
+      garbage_->command({"PUBLISH", channel, payload}, [left, ack](std::optional<sio::redis::Reply>) {
+        if (--*left == 0) ack(json::array());
+      });
+    }
+  }
+
+  std::size_t ignored_lines() {
+    std::lock_guard<std::mutex> lock(log_mutex_);
+    std::size_t n = 0;
+    for (const auto& l : log_) n += l.find("ignored") != std::string::npos;
+    return n;
+  }
+
+  std::shared_ptr<sio::redis::Connection> fake_peer_;
+  std::shared_ptr<sio::redis::Connection> garbage_;
+};
+
+const std::vector<std::string> kFailureChecks = {"cluster-works", "malformed-messages-ignored", "redis-restart",
+                                                 "dead-peer"};
+
+TEST_F(RedisFailureTest, RestartDeadPeerMalformed) {
+  expect_all_pass(sio_test::run_node("redis/failure.js",
+                                     {"--redis-port", std::to_string(redis_.port()), "--ours", ours(), "--mode", "websocket"},
+                                     150s),
+                  kFailureChecks);
+  // Every malformed message was logged by both servers (and nothing crashed).
+  EXPECT_GE(ignored_lines(), 2u * 10u);
+  boost::asio::post(io_, [this] {
+    if (garbage_) garbage_->close();
+    if (fake_peer_) fake_peer_->close();
+  });
 }
 
 }  // namespace

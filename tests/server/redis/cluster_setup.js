@@ -17,11 +17,13 @@ function args() {
   return out;
 }
 
-// Servers A and B (ours) and N (Node); c[X] the main client of server X, e[X] an extra one.
-async function startCluster() {
+// Servers A and B (ours) and N (Node, unless withNode is false); c[X] the main client of server
+// X, e[X] an extra one.
+async function startCluster({ withNode = true } = {}) {
   const opts = args();
-  const node = await startNodeServer(opts.redisPort, "N");
-  const ports = { A: opts.ours[0], B: opts.ours[1], N: node.port };
+  const node = withNode ? await startNodeServer(opts.redisPort, "N") : null;
+  const ports = { A: opts.ours[0], B: opts.ours[1] };
+  if (node) ports.N = node.port;
   const names = Object.keys(ports);
   const transports = opts.mode === "polling" ? ["polling"] : ["websocket"];
   const all = [];
@@ -52,7 +54,7 @@ async function startCluster() {
   const reset = () => clients().forEach((s) => (s.log = []));
   const close = async () => {
     all.forEach((s) => s.close());
-    await node.close();
+    if (node) await node.close();
   };
   return { names, c, e, connect, clients, got, barrier, reset, close };
 }
