@@ -16,7 +16,7 @@ SIO_APT_PACKAGES=(
   emscripten chromium redis-server ca-certificates
   gnuplot-nox python3-socketio python3-websocket python3-requests
   zlib1g-dev libbrotli-dev pkg-config
-  libhiredis-dev
+  libhiredis-dev nginx-light
 )
 
 sio_missing_apt_packages() {

@@ -21,6 +21,7 @@
 #include "sio/redis/emitter.hpp"
 #include "sio/server/server.hpp"
 
+#include "nginx_runner.hpp"
 #include "node_runner.hpp"
 #include "redis_runner.hpp"
 
@@ -68,6 +69,7 @@ void install_handlers(sio::server::Server& server, const std::string& name,
     };
     auto arg0 = [](const json& args) { return args.empty() ? json::object() : args[0]; };
     auto* s = &socket;
+    socket.on("whoami", [name](const json&, const AckFn& ack) { ack(json::array({name})); });
     socket.on("join", [s](const json& args, const AckFn& ack) {
       s->join(args.at(0).get<std::string>());
       ack(json::array());
@@ -259,6 +261,25 @@ TEST_F(RedisClusterTest, EmitterReachesEveryServer) {
                                      {"--redis-port", std::to_string(redis_.port()), "--ours", ours(), "--mode", "websocket"},
                                      120s),
                   kEmitterChecks);
+}
+
+const std::vector<std::string> kBalancerChecks = {"polling-through-balancer", "broadcasts-through-balancer"};
+
+// nginx in front of servers A and B: sticky by client address (what docs/scaling.md shows; every
+// test client is 127.0.0.1, so all land on one server), and sticky by a per-client header
+// (clients spread over both servers).
+TEST_F(RedisClusterTest, NginxIpHashPollingOnly) {
+  sio_test::NginxBalancer nginx("ip_hash;", {servers_[0]->port(), servers_[1]->port()});
+  ASSERT_TRUE(nginx.start()) << nginx.error_log();
+  expect_all_pass(sio_test::run_node("redis/balancer.js", {"--lb-port", std::to_string(nginx.port())}, 120s),
+                  kBalancerChecks);
+}
+
+TEST_F(RedisClusterTest, NginxHeaderHashPollingOnlySpread) {
+  sio_test::NginxBalancer nginx("hash $http_x_client_id consistent;", {servers_[0]->port(), servers_[1]->port()});
+  ASSERT_TRUE(nginx.start()) << nginx.error_log();
+  expect_all_pass(sio_test::run_node("redis/balancer.js", {"--lb-port", std::to_string(nginx.port()), "--spread"}, 120s),
+                  kBalancerChecks);
 }
 
 // Redis restart, dead peer, malformed messages (tests/server/redis/failure.js), on servers A and B.

@@ -4,6 +4,11 @@
 //   sio-testserver [--host 127.0.0.1] [--port 3000] [--static <dir>] [--allow-eio3]
 //                  [--client-bundle <file>] [--path /socket.io] [--cors <origin>]...
 //                  [--ping-interval ms] [--ping-timeout ms] [--connect-timeout ms] [--recovery]
+//                  [--redis redis://HOST:PORT]
+//
+// With --redis, every namespace of the demo app uses the Redis adapter (sio/redis/adapter.hpp):
+// several sio-testserver and Node socket.io servers with @socket.io/redis-adapter form one cluster
+// (docs/scaling.md).
 //
 // Prints "listening on http://<host>:<port>/" once bound (port 0 picks a free port).
 #include <chrono>
@@ -18,6 +23,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "sio/redis/adapter.hpp"
+#include "sio/redis/url.hpp"
 #include "sio/server/demo.hpp"
 #include "sio/server/server.hpp"
 #include "sio/server/static_files.hpp"
@@ -28,7 +35,8 @@ void usage() {
   std::cerr << "usage: sio-testserver [--host H] [--port P] [--static DIR] [--allow-eio3]\n"
                "                      [--client-bundle FILE] [--path /socket.io] [--cors ORIGIN]\n"
                "                      [--ping-interval MS] [--ping-timeout MS]\n"
-               "                      [--connect-timeout MS] [--recovery]\n";
+               "                      [--connect-timeout MS] [--recovery]\n"
+               "                      [--redis redis://HOST:PORT]\n";
 }
 
 }  // namespace
@@ -38,6 +46,7 @@ int main(int argc, char** argv) {
   std::uint16_t port = 3000;
   std::string static_dir;
   sio::server::ServerOptions options;
+  std::string redis_url;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     auto value = [&]() -> std::string {
@@ -67,6 +76,8 @@ int main(int argc, char** argv) {
       options.ping_timeout = std::chrono::milliseconds(std::stol(value()));
     } else if (arg == "--connect-timeout") {
       options.connect_timeout = std::chrono::milliseconds(std::stol(value()));
+    } else if (arg == "--redis") {
+      redis_url = value();
     } else if (arg == "--recovery") {
       options.connection_state_recovery = sio::server::ConnectionStateRecoveryOptions{};
     } else if (arg == "--help" || arg == "-h") {
@@ -80,6 +91,21 @@ int main(int argc, char** argv) {
   }
 
   boost::asio::io_context io;
+  if (!redis_url.empty()) {
+    auto endpoint = sio::redis::parse_redis_url(redis_url);
+    if (!endpoint) {
+      std::cerr << "sio-testserver: --redis: " << endpoint.error().message << "\n";
+      return 2;
+    }
+    if (options.connection_state_recovery) {
+      std::cerr << "sio-testserver: --redis and --recovery cannot be combined (docs/scaling.md)\n";
+      return 2;
+    }
+    sio::redis::ClusterOptions cluster_options;
+    cluster_options.host = endpoint->host;
+    cluster_options.port = endpoint->port;
+    options.adapter = sio::redis::Cluster::create(io.get_executor(), cluster_options)->adapter_factory();
+  }
   std::unique_ptr<sio::server::Server> server;
   try {
     server = std::make_unique<sio::server::Server>(io, options, host, port);

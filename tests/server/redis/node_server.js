@@ -19,6 +19,7 @@ function installHandlers(io, name) {
       for (const r of o.except || []) target = target.except(r);
       return target;
     };
+    socket.on("whoami", (cb) => cb(name));
     socket.on("join", (room, cb) => { socket.join(room); cb(); });
     socket.on("leave", (room, cb) => { socket.leave(room); cb(); });
     socket.on("emit", (o, cb) => { op(o).emit(o.event, ...o.args); cb(); });

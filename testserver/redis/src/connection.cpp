@@ -124,6 +124,13 @@ void Connection::log(const std::string& line) const {
   }
 }
 
+// Failed attempts are logged once per outage (the first one), not at every retry.
+void Connection::log_failure(const std::string& line) {
+  if (failure_logged_) return;
+  failure_logged_ = true;
+  log(line + " (retrying quietly)");
+}
+
 void Connection::start() {
   if (!closed_) return;
   closed_ = false;
@@ -150,7 +157,7 @@ void Connection::connect() {
     return;
   }
   if (ac->err) {
-    log(std::string("connect to ") + options_.host + ":" + std::to_string(options_.port) + " failed: " + ac->errstr);
+    log_failure(std::string("connect to ") + options_.host + ":" + std::to_string(options_.port) + " failed: " + ac->errstr);
     redisAsyncFree(ac);
     schedule_reconnect();
     return;
@@ -191,7 +198,11 @@ void Connection::lost(const std::string& why) {
   const bool was_connected = connected_;
   connected_ = false;
   if (closed_) return;
-  log(why);
+  if (was_connected) {
+    log(why);
+  } else {
+    log_failure(why);
+  }
   std::weak_ptr<Connection> weak = weak_from_this();
   boost::asio::post(executor_, [weak, was_connected] {
     auto self = weak.lock();
@@ -211,6 +222,7 @@ void Connection::on_connect_cb(const redisAsyncContext* ac, int status) {
     return;
   }
   self->connected_ = true;
+  self->failure_logged_ = false;
   self->backoff_ = self->options_.reconnect_min;
   if (self->ever_connected_) self->log("reconnected");
   self->ever_connected_ = true;

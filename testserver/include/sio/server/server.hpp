@@ -157,10 +157,11 @@ struct Session {
 // instance per namespace. Operations that may need other servers (a Redis adapter) report
 // through callbacks; the in-memory adapter calls them before returning.
 //
-// A multi-server adapter (e.g. one wire-compatible with @socket.io/redis-adapter) derives from
-// InMemoryAdapter, calls the base for the local part and publishes BroadcastOptions + the packet
-// to the other nodes (skipping that when flags.local), which call their own local part;
-// broadcast_with_ack sums client counts over server_count() servers. Not written yet.
+// A multi-server adapter (e.g. sio::redis::Adapter, wire-compatible with @socket.io/redis-adapter:
+// testserver/redis/, docs/scaling.md) derives from InMemoryAdapter, calls the base for the local
+// part and publishes BroadcastOptions + the packet to the other nodes (skipping that when
+// flags.local), which call their own local part; broadcast_with_ack sums client counts over
+// server_count() servers.
 class Adapter {
  public:
   explicit Adapter(Namespace& nsp) : nsp_(nsp) {}
@@ -314,7 +315,8 @@ class BroadcastOperator {
   void sockets_leave(const Room& room) const { sockets_leave(std::vector<Room>{room}); }
   void sockets_leave(const std::vector<Room>& rooms) const;
   void disconnect_sockets(bool close = false) const;
-  // Local sockets only (no RemoteSocket yet). The callback runs on the executor.
+  // Local sockets only (live Socket objects; the Redis adapter's fetch_remote_sockets gives the
+  // whole cluster's). The callback runs on the executor.
   void fetch_sockets(std::function<void(std::vector<SocketPtr>)> callback) const;
   void all_sockets(std::function<void(std::set<SocketId>)> callback) const;
 

@@ -82,6 +82,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void schedule_reconnect();
   void lost(const std::string& why);
   void log(const std::string& line) const;
+  void log_failure(const std::string& line);
   void send(std::vector<std::string> args, ReplyHandler handler, bool subscription);
   void deliver_subscription(const Reply& reply);
 
@@ -99,6 +100,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool connected_ = false;
   bool closed_ = true;
   bool ever_connected_ = false;
+  bool failure_logged_ = false;
   std::set<std::string> channels_;
   std::set<std::string> patterns_;
 };
