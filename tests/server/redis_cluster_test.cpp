@@ -26,6 +26,7 @@
 #include "redis_runner.hpp"
 
 using namespace std::chrono_literals;
+using namespace std::string_literals;
 using sio::json;
 using sio::server::AckFn;
 using sio::server::Socket;
@@ -327,14 +328,14 @@ class RedisFailureTest : public RedisClusterTest {
     const std::vector<std::pair<std::string, std::string>> messages = {
         {"socket.io#/#", "not msgpack \xc1"},
         {"socket.io#/#", std::string("\x92\x01\x02")},                          // [1, 2]
-        {"socket.io#/#", std::string("\x93\xa3abc\x81\xa4type\x00\x80")},      // packet type 0
+        {"socket.io#/#", "\x93\xa3" "abc" "\x81\xa4type\x00\x80"s},         // packet type 0
         {"socket.io#/#", deep},
-        {"socket.io#/#", std::string("\x93\xa3abc")},                            // truncated
+        {"socket.io#/#", "\x93\xa3" "abc"s},                                    // truncated
         {"socket.io#/#", "{\"json\":\"on the broadcast channel\"}"},
         {"socket.io-request#/#", "{not json"},
         {"socket.io-request#/#", "{\"type\":7}"},
         {"socket.io-request#/#", "{\"type\":99,\"requestId\":\"x\"}"},
-        {"socket.io-request#/#", std::string("\xff\x00")},
+        {"socket.io-request#/#", "\xff\x00"s},
         {"socket.io-request#/#", "{\"type\":2,\"opts\":5,\"rooms\":\"x\"}"},
         {"socket.io-request#/#", "{\"type\":6,\"data\":\"x\"}"},
         {"socket.io-request#/#", "{\"type\":5,\"requestId\":\"r\",\"opts\":{\"rooms\":7}}"},
