@@ -27,7 +27,8 @@ TEST(RedisWire, DecodesNodeBroadcast) {
   ASSERT_EQ(b->packet.data.size(), 2u);
   EXPECT_EQ(b->packet.data[0], "ev");
   ASSERT_TRUE(b->packet.data[1].is_binary());
-  EXPECT_EQ(b->packet.data[1].get_binary(), (std::vector<std::uint8_t>{1, 2}));
+  const std::vector<std::uint8_t>& bytes = b->packet.data[1].get_binary();
+  EXPECT_EQ(bytes, (std::vector<std::uint8_t>{1, 2}));
   EXPECT_EQ(b->opts.rooms, (std::set<std::string>{"r1"}));
   EXPECT_TRUE(b->opts.except.empty());
   EXPECT_TRUE(b->opts.flags.compress);
