@@ -11,7 +11,6 @@
 #include <iostream>
 #include <sstream>
 
-#include <openssl/crypto.h>
 
 #include <boost/asio/signal_set.hpp>
 
@@ -216,15 +215,6 @@ std::string bearer_token(const std::map<std::string, std::string>& headers) {
   for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (scheme != "bearer ") return "";
   return trim(v.substr(7));
-}
-
-bool secret_equals(std::string_view given, std::string_view expected) {
-  // Compare over the expected secret's length whatever the given length, so that the time
-  // depends on neither the content nor how much of it matches.
-  std::string padded(expected.size(), '\0');
-  given.copy(padded.data(), std::min(given.size(), expected.size()));
-  const bool same = CRYPTO_memcmp(padded.data(), expected.data(), expected.size()) == 0;
-  return same && given.size() == expected.size();
 }
 
 std::optional<json> parse_json_body(const std::string& body, std::string& error) {

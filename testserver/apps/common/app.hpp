@@ -13,6 +13,7 @@
 
 #include "sio/core/json.hpp"
 #include "sio/server/engine.hpp"
+#include "sio/server/secrets.hpp"
 #include "sio/server/server.hpp"
 
 namespace sio::apps {
@@ -61,9 +62,9 @@ std::int64_t now_s();
 // "Bearer <token>" -> token ("" when absent or another scheme).
 std::string bearer_token(const std::map<std::string, std::string>& headers);
 
-// True when `given` equals the secret `expected`, in time that depends only on expected's length
-// (CRYPTO_memcmp): API tokens and keys.
-bool secret_equals(std::string_view given, std::string_view expected);
+// Secrets given by a peer (API tokens and keys, plain passwords) are compared with
+// sio::server::secret_equals (sio/server/secrets.hpp): constant time.
+using sio::server::secret_equals;
 
 // The JSON object of an HTTP API request body, through sio::parse_json (depth-limited);
 // nullopt with `error` set ("body is not valid JSON", "... nested deeper ...", "body must be a
