@@ -13,6 +13,7 @@
 
 
 #include <boost/asio/signal_set.hpp>
+#include <boost/program_options.hpp>
 
 #include "sio/server/static_files.hpp"
 
@@ -257,7 +258,12 @@ std::string installed_asset(std::string_view relative) {
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   const auto dir = ec ? std::filesystem::current_path(ec) : exe.parent_path();
-  return (dir / "sio-apps-assets" / std::filesystem::path(relative)).string();
+  // The build tree: beside the executable. An installed tree (cmake --install, the .deb):
+  // <prefix>/share/sio/apps-assets beside <prefix>/bin.
+  const auto beside = dir / "sio-apps-assets";
+  const auto shared = dir.parent_path() / "share" / "sio" / "apps-assets";
+  const bool installed = !std::filesystem::exists(beside, ec) && std::filesystem::exists(shared, ec);
+  return ((installed ? shared : beside) / std::filesystem::path(relative)).string();
 }
 
 void run_until_signal(boost::asio::io_context& io, server::Server& server, const std::string& host,
@@ -278,18 +284,26 @@ void run_until_signal(boost::asio::io_context& io, server::Server& server, const
 }
 
 Args::Args(int argc, char** argv, std::map<std::string, bool> known) {
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind("--", 0) != 0) throw ConfigError("unexpected argument \"" + arg + "\"");
-    arg = arg.substr(2);
-    const auto it = known.find(arg);
-    if (it == known.end()) throw ConfigError("unknown option --" + arg);
-    if (it->second) {
-      if (i + 1 >= argc) throw ConfigError("--" + arg + " needs a value");
-      values_[arg] = argv[++i];
+  // Boost.Program_options (through sio::cli's conventions: "--name value" or "--name=value").
+  namespace po = boost::program_options;
+  po::options_description desc;
+  for (const auto& [name, takes_value] : known) {
+    if (takes_value) {
+      desc.add_options()(name.c_str(), po::value<std::string>());
     } else {
-      values_[arg] = "";
+      desc.add_options()(name.c_str(), "");
     }
+  }
+  try {
+    po::variables_map vm;
+    // No positional operands: an empty description makes each one an error.
+    const po::positional_options_description no_operands;
+    po::store(po::command_line_parser(argc, argv).options(desc).positional(no_operands).run(), vm);
+    for (const auto& [name, value] : vm) {
+      values_[name] = value.value().empty() ? std::string() : value.as<std::string>();
+    }
+  } catch (const po::error& e) {
+    throw ConfigError(e.what());
   }
 }
 

@@ -81,8 +81,9 @@ void serve_static_files_after(server::Server& server, const std::string& dir);
 // Prints "[app] message" on stderr.
 void log(std::string_view app, std::string_view message);
 
-// A file or directory the build installs beside the apps' executables (sio-apps-assets/ next to
-// the running executable, found through /proc/self/exe): e.g. installed_asset("admin-ui").
+// A file or directory the build puts beside the apps' executables (sio-apps-assets/ next to the
+// running executable, found through /proc/self/exe), or, installed, <prefix>/share/sio/apps-assets
+// (when <bindir>/sio-apps-assets is not there): e.g. installed_asset("admin-ui").
 std::string installed_asset(std::string_view relative);
 
 // Prints "listening on http://host:port/" (what tests and scripts wait for) and runs io until
