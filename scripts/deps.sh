@@ -17,6 +17,7 @@ SIO_APT_PACKAGES=(
   emscripten chromium redis-server ca-certificates tinyproxy
   gnuplot-nox python3-socketio python3-websocket python3-requests python3-jwt
   zlib1g-dev libbrotli-dev pkg-config
+  libhiredis-dev nginx-light
 )
 
 sio_missing_apt_packages() {

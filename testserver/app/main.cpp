@@ -5,7 +5,11 @@
 //                  [--client-bundle <file>] [--path /socket.io] [--cors <origin>]...
 //                  [--ping-interval ms] [--ping-timeout ms] [--connect-timeout ms] [--recovery]
 //                  [--parser default|msgpack] [--metrics] [--scenario FILE [--report FILE]] [--control]
-//                  [--config FILE] [--help]
+//                  [--redis redis://HOST:PORT] [--config FILE] [--help]
+//
+// With --redis, every namespace of the demo app uses the Redis adapter (sio/redis/adapter.hpp):
+// several sio-testserver and Node socket.io servers with @socket.io/redis-adapter form one cluster
+// (docs/scaling.md).
 //
 // --metrics serves the server's counters (sio/server/metrics.hpp) as Prometheus text at /metrics.
 //
@@ -30,6 +34,8 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "sio/cli/options.hpp"
+#include "sio/redis/adapter.hpp"
+#include "sio/redis/url.hpp"
 #include "sio/server/demo.hpp"
 #include "sio/server/server.hpp"
 #include "sio/server/static_files.hpp"
@@ -134,6 +140,7 @@ int main(int argc, char** argv) {
   sio::server::ServerOptions options;
   std::string parser_name = "default";
   bool metrics = false;
+  std::string redis_url;
   std::int64_t ping_interval = options.ping_interval.count();
   std::int64_t ping_timeout = options.ping_timeout.count();
   std::int64_t connect_timeout = options.connect_timeout.count();
@@ -161,6 +168,8 @@ int main(int argc, char** argv) {
             "run a scenario file instead of the demo; exit with its report (docs/testing.md)")(
       "report", sio::cli::value(&report_file)->value_name("FILE"), "with --scenario: write the JSON report to FILE");
   cli.add_flag("control", &control, "the loopback-only fault injection endpoint /sio-control/ (docs/testing.md)");
+  cli.add()("redis", sio::cli::value(&redis_url)->value_name("URL"),
+            "join the cluster on the Redis server redis://HOST:PORT (docs/scaling.md)");
   cli.allow_config_file();
   if (const auto exit_code = cli.parse(argc, argv)) return *exit_code;
 
@@ -179,8 +188,8 @@ int main(int argc, char** argv) {
   if (metrics) options.metrics = std::make_shared<sio::server::ServerMetrics>();
 
   if (!scenario_file.empty() || control) {
-    if (!static_dir.empty()) {
-      std::cerr << "sio-testserver: --static does not go with --scenario or --control\n";
+    if (!static_dir.empty() || !redis_url.empty()) {
+      std::cerr << "sio-testserver: --static and --redis do not go with --scenario or --control\n";
       return 2;
     }
     // SIGINT/SIGTERM are taken with sigwait (blocked before the server's threads start); a
@@ -196,6 +205,21 @@ int main(int argc, char** argv) {
   }
 
   boost::asio::io_context io;
+  if (!redis_url.empty()) {
+    auto endpoint = sio::redis::parse_redis_url(redis_url);
+    if (!endpoint) {
+      std::cerr << "sio-testserver: --redis: " << endpoint.error().message << "\n";
+      return 2;
+    }
+    if (options.connection_state_recovery) {
+      std::cerr << "sio-testserver: --redis and --recovery cannot be combined (docs/scaling.md)\n";
+      return 2;
+    }
+    sio::redis::ClusterOptions cluster_options;
+    cluster_options.host = endpoint->host;
+    cluster_options.port = endpoint->port;
+    options.adapter = sio::redis::Cluster::create(io.get_executor(), cluster_options)->adapter_factory();
+  }
   std::unique_ptr<sio::server::Server> server;
   try {
     server = std::make_unique<sio::server::Server>(io, options, host, port);

@@ -1,5 +1,8 @@
 #include "app.hpp"
 
+#include "sio/redis/adapter.hpp"
+#include "sio/redis/url.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -167,10 +170,25 @@ void apply_node_options(server::ServerOptions& options, const json& config, std:
       options.serve_client = boolean("serveClient");
     } else if (key == "cleanupEmptyChildNamespaces") {
       options.cleanup_empty_child_namespaces = boolean("cleanupEmptyChildNamespaces");
+    } else if (key == "redis") {
+      // apply_redis_option (it needs the io_context)
     } else {
       log(app, "ignoring unknown server option \"" + key + "\"");
     }
   }
+}
+
+void apply_redis_option(server::ServerOptions& options, const json& config, boost::asio::io_context& io) {
+  if (!config.is_object() || !config.contains("redis")) return;
+  const json& value = config["redis"];
+  if (!value.is_string()) throw ConfigError("redis must be a string: redis://HOST:PORT");
+  auto endpoint = redis::parse_redis_url(value.get<std::string>());
+  if (!endpoint) throw ConfigError("redis: " + endpoint.error().message);
+  if (options.connection_state_recovery) throw ConfigError("redis cannot be combined with connection state recovery");
+  redis::ClusterOptions cluster;
+  cluster.host = endpoint->host;
+  cluster.port = endpoint->port;
+  options.adapter = redis::Cluster::create(io.get_executor(), cluster)->adapter_factory();
 }
 
 std::uint16_t parse_port(const std::string& text) {

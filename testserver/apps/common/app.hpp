@@ -45,6 +45,13 @@ server::CorsOptions cors_from_json(const json& cors);
 // a ConfigError.
 void apply_node_options(server::ServerOptions& options, const json& config, std::string_view app);
 
+// The "redis" server option ("redis://HOST:PORT", not one of Node's: there the adapter is code):
+// every namespace joins the cluster on that Redis server through the Redis adapter
+// (docs/scaling.md). Absent: nothing changes. Call with the same JSON as apply_node_options and
+// the io_context the server will run on; ConfigError on a bad URL or with connection state
+// recovery on.
+void apply_redis_option(server::ServerOptions& options, const json& config, boost::asio::io_context& io);
+
 // A port number from text ("0" picks a free port); ConfigError otherwise.
 std::uint16_t parse_port(const std::string& text);
 

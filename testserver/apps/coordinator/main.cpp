@@ -85,6 +85,7 @@ int main(int argc, char** argv) {
     }
 
     io = std::make_unique<boost::asio::io_context>();
+    sio::apps::apply_redis_option(options, config.value("server", json::object()), *io);
     try {
       server = std::make_unique<sio::server::Server>(*io, options, host, port);
     } catch (const std::exception& e) {

@@ -831,8 +831,26 @@ Namespace& Namespace::on_connection(ConnectionHandler handler) {
   return *this;
 }
 Namespace& Namespace::on_server_side(const std::string& event, std::function<void(const json&)> handler) {
+  return on_server_side(event, ServerSideHandler([handler = std::move(handler)](const json& args, const AckFn&) {
+    if (handler) handler(args);
+  }));
+}
+Namespace& Namespace::on_server_side(const std::string& event, ServerSideHandler handler) {
   server_side_handlers_.emplace(event, std::move(handler));
   return *this;
+}
+
+void Namespace::deliver_server_side(const json& data, AckFn ack) {
+  if (!data.is_array() || data.empty() || !data[0].is_string()) return;
+  const auto event = data[0].get<std::string>();
+  json args = json::array();
+  for (std::size_t i = 1; i < data.size(); ++i) args.push_back(data[i]);
+  auto [first, last] = server_side_handlers_.equal_range(event);
+  std::vector<ServerSideHandler> handlers;
+  for (auto it = first; it != last; ++it) handlers.push_back(it->second);
+  for (const auto& handler : handlers) {
+    if (handler) handler(args, ack);
+  }
 }
 
 BroadcastOperator Namespace::all() { return BroadcastOperator(shared_from_this()); }
@@ -859,6 +877,16 @@ bool Namespace::server_side_emit(std::string_view event, json args) {
   auto self = shared_from_this();
   boost::asio::dispatch(executor_, [self, payload = std::move(payload)] {
     if (self->server_) self->adapter_->server_side_emit(payload);
+  });
+  return true;
+}
+bool Namespace::server_side_emit(std::string_view event, json args, ServerSideAckCallback callback) {
+  if (event == "connect" || event == "connection" || event == "new_namespace") return false;
+  json payload = detail::event_data(event, std::move(args));
+  auto self = shared_from_this();
+  boost::asio::dispatch(executor_, [self, payload = std::move(payload), callback = std::move(callback)]() mutable {
+    if (!self->server_) return callback(make_error(Errc::disconnected, "server closed"), json::array());
+    self->adapter_->server_side_emit_with_ack(payload, std::move(callback));
   });
   return true;
 }

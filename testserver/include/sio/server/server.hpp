@@ -92,6 +92,12 @@ using AckCallback = std::function<void(std::optional<sio::Error> error, json arg
 // reply (as Node's); on timeout the error is set and `responses` holds the replies received.
 using BroadcastAckCallback = std::function<void(std::optional<sio::Error> error, json responses)>;
 
+// serverSideEmit with an acknowledgement: the first argument of every other server's reply.
+using ServerSideAckCallback = std::function<void(std::optional<sio::Error> error, json responses)>;
+// A serverSideEmit listener: the argument array, and (when the emitting server asked for one)
+// the function replying to it (the first argument goes back).
+using ServerSideHandler = std::function<void(const json& args, const AckFn& ack)>;
+
 struct AckResult {
   std::optional<sio::Error> error;
   json args = json::array();  // socket: the client's argument array; broadcast: the responses
@@ -154,10 +160,11 @@ struct Session {
 // instance per namespace. Operations that may need other servers (a Redis adapter) report
 // through callbacks; the in-memory adapter calls them before returning.
 //
-// A multi-server adapter (e.g. one wire-compatible with @socket.io/redis-adapter) derives from
-// InMemoryAdapter, calls the base for the local part and publishes BroadcastOptions + the packet
-// to the other nodes (skipping that when flags.local), which call their own local part;
-// broadcast_with_ack sums client counts over server_count() servers. Not written yet.
+// A multi-server adapter (e.g. sio::redis::Adapter, wire-compatible with @socket.io/redis-adapter:
+// testserver/redis/, docs/scaling.md) derives from InMemoryAdapter, calls the base for the local
+// part and publishes BroadcastOptions + the packet to the other nodes (skipping that when
+// flags.local), which call their own local part; broadcast_with_ack sums client counts over
+// server_count() servers.
 class Adapter {
  public:
   explicit Adapter(Namespace& nsp) : nsp_(nsp) {}
@@ -194,6 +201,11 @@ class Adapter {
 
   // Other servers' namespaces get ["event", ...args]; nothing to do with one server.
   virtual void server_side_emit(const json& /*args*/) {}
+  // The same, collecting one reply per other server: `responses` has the first argument of each
+  // reply; error (Errc::timeout) when not all servers replied in time. One server: no replies.
+  virtual void server_side_emit_with_ack(const json& /*args*/, ServerSideAckCallback cb) {
+    cb(std::nullopt, json::array());
+  }
 
   // Connection state recovery (no-ops unless the adapter keeps sessions).
   virtual void persist_session(Session /*session*/) {}
@@ -306,7 +318,8 @@ class BroadcastOperator {
   void sockets_leave(const Room& room) const { sockets_leave(std::vector<Room>{room}); }
   void sockets_leave(const std::vector<Room>& rooms) const;
   void disconnect_sockets(bool close = false) const;
-  // Local sockets only (no RemoteSocket yet). The callback runs on the executor.
+  // Local sockets only (live Socket objects; the Redis adapter's fetch_remote_sockets gives the
+  // whole cluster's). The callback runs on the executor.
   void fetch_sockets(std::function<void(std::vector<SocketPtr>)> callback) const;
   void all_sockets(std::function<void(std::set<SocketId>)> callback) const;
 
@@ -468,6 +481,7 @@ class Namespace : public std::enable_shared_from_this<Namespace> {
   Namespace& on_connection(ConnectionHandler handler);  // Node's "connection"/"connect"
   // Node's "serverSideEmit" listeners (events from other servers; never fired with one server).
   Namespace& on_server_side(const std::string& event, std::function<void(const json&)> handler);
+  Namespace& on_server_side(const std::string& event, ServerSideHandler handler);
 
   // Connected sockets by id (executor only).
   const std::map<SocketId, SocketPtr>& sockets() const { return sockets_; }
@@ -493,6 +507,11 @@ class Namespace : public std::enable_shared_from_this<Namespace> {
   void fetch_sockets(std::function<void(std::vector<SocketPtr>)> callback);
   // false for a reserved name ("connect", "connection", "new_namespace").
   bool server_side_emit(std::string_view event, json args = json::array());
+  bool server_side_emit(std::string_view event, json args, ServerSideAckCallback callback);
+
+  // ---- for adapters (executor only)
+  // A serverSideEmit from another server: data is ["event", ...args]; ack empty when none asked.
+  void deliver_server_side(const json& data, AckFn ack);
 
  private:
   friend class Server;
@@ -525,7 +544,7 @@ class Namespace : public std::enable_shared_from_this<Namespace> {
   std::unique_ptr<Adapter> adapter_;
   std::vector<Middleware> middlewares_;
   std::vector<ConnectionHandler> connection_handlers_;
-  std::multimap<std::string, std::function<void(const json&)>> server_side_handlers_;
+  std::multimap<std::string, ServerSideHandler> server_side_handlers_;
   std::map<SocketId, SocketPtr> sockets_;
   std::map<SocketId, SocketPtr> pre_connect_sockets_;
   std::map<std::string, NamespacePtr> children_;  // removal O(log n), not a scan
