@@ -13,7 +13,7 @@ SIO_APT_PACKAGES=(
   libboost1.81-dev libboost-system1.81-dev libboost-url1.81-dev libboost-json1.81-dev
   nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libcrypt-dev libjwt-dev
   libgtest-dev googletest
-  emscripten chromium redis-server ca-certificates
+  emscripten node-terser chromium redis-server ca-certificates
   gnuplot-nox python3-socketio python3-websocket python3-requests
   zlib1g-dev libbrotli-dev pkg-config
 )

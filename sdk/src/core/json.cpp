@@ -4,10 +4,13 @@
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <system_error>
+
+#if defined(__EMSCRIPTEN__)
+#include <emscripten.h>
+#endif
 
 namespace sio {
 
@@ -139,6 +142,16 @@ void append_integer(std::string& out, Int value) {
   out.append(buf.data(), r.ptr);
 }
 
+#if defined(__EMSCRIPTEN__)
+// `value` (finite, > 0) as "d[.ddd]e[+-]x" with the fewest digits that read back as `value`:
+// Number.prototype.toExponential() without an argument. Returns the length written.
+// clang-format off
+EM_JS(int, js_exponential, (double value, char* out, int size), {
+  return stringToUTF8(value.toExponential(), out, size);
+});
+// clang-format on
+#endif
+
 // ECMAScript Number::toString for a finite double (what JSON.stringify writes).
 void append_double(std::string& out, double value) {
   if (!std::isfinite(value)) {
@@ -156,12 +169,10 @@ void append_double(std::string& out, double value) {
   // Shortest round-trip digits in scientific form: "d[.ddd]e[+-]x".
   std::array<char, 64> buf{};
 #if defined(__EMSCRIPTEN__)
-  // Emscripten's libc++ has no floating-point to_chars: the shortest precision that round-trips.
-  int len = 0;
-  for (int precision = 0; precision <= 17; ++precision) {
-    len = std::snprintf(buf.data(), buf.size(), "%.*e", precision, value);
-    if (std::strtod(buf.data(), nullptr) == value) break;
-  }
+  // Emscripten's libc++ has no floating-point to_chars; the JavaScript engine's own shortest
+  // round-trip digits (see js_exponential) instead of printf and strtod, which would bring libc's
+  // long-double formatting and parsing into the wasm.
+  const int len = js_exponential(value, buf.data(), static_cast<int>(buf.size()));
   const std::string_view sci(buf.data(), static_cast<std::size_t>(len));
 #else
   const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), value,
