@@ -14,7 +14,7 @@ SIO_APT_PACKAGES=(
   nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libcrypt-dev libjwt-dev
   libgtest-dev googletest
   emscripten node-terser chromium redis-server ca-certificates
-  gnuplot-nox python3-socketio python3-websocket python3-requests
+  gnuplot-nox python3-socketio python3-websocket python3-requests python3-jwt
   zlib1g-dev libbrotli-dev pkg-config
 )
 

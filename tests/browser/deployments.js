@@ -3,7 +3,8 @@
 // with the sio-cpp WebAssembly client in headless Debian Chromium (playwright-core).
 //
 // usage: node deployments.js --bundle <socket.io.js> --static <web-demo> --forwarder <sio-forwarder>
-//          --jobmanager <sio-jobmanager> --coordinator <sio-coordinator> [--only forwarder,jobmanager,...]
+//          --jobmanager <sio-jobmanager> --coordinator <sio-coordinator> [--testserver <sio-testserver>]
+//          [--only forwarder,jobmanager,coordinator,links]
 //
 // Each app is started on port 0 with configuration files written to a temporary directory
 // (tests/apps/harness.js), `--static web-demo` and `--client-bundle <our bundle>`; the pages are
@@ -13,11 +14,15 @@
 // checked only after a later event on that page's own connection arrived (same connection, in
 // order), never after a sleep. A few wire checks run the wasm client directly in the page
 // (page.evaluate): forwarder "/" refused, /sharedsocket echo, coordinator ping ack.
+// "links": the demo page of sio-testserver (web-demo/index.html) with the three apps on the next
+// three ports, as scripts/start.sh runs them: each "Deployments" link opens a page that works on
+// its app, and its "back to the demos" link returns to the demo page (web-demo/demo-links.js).
 // Prints PASS/FAIL lines; exit code 0 only if every check passed (a missing bundle fails).
 "use strict";
 const crypto = require("crypto");
 const fs = require("fs");
 const http = require("http");
+const net = require("net");
 const path = require("path");
 const h = require("../apps/harness");
 
@@ -29,8 +34,9 @@ const arg = (name) => {
 };
 const bundle = arg("--bundle");
 const webDemo = arg("--static");
-const only = (arg("--only") || "forwarder,jobmanager,coordinator").split(",");
+const only = (arg("--only") || "forwarder,jobmanager,coordinator,links").split(",");
 const exes = { forwarder: arg("--forwarder"), jobmanager: arg("--jobmanager"), coordinator: arg("--coordinator") };
+if (only.includes("links")) Object.assign(exes, { links: arg("--testserver") });
 
 function die(message) {
   console.log(`FAIL ${message}`);
@@ -42,7 +48,7 @@ if (!bundle || !fs.existsSync(bundle)) {
 }
 if (!webDemo || !fs.existsSync(path.join(webDemo, "forwarder", "controller.html"))) die(`web-demo not found: ${webDemo}`);
 for (const app of only) {
-  if (!exes[app] || !fs.existsSync(exes[app])) die(`--${app}: executable not found: ${exes[app]}`);
+  if (!exes[app] || !fs.existsSync(exes[app])) die(`${app}: executable not found: ${exes[app]}`);
 }
 
 const T = 20000;  // generous deadline for anything a screen should show
@@ -74,6 +80,13 @@ function request(port, method, target, { headers = {}, body } = {}) {
 
 function assert(cond, message) {
   if (!cond) throw new Error(message);
+}
+
+// An HS256 JWT (node's crypto), as the coordinator's tokens.
+function signJwt(claims, secret) {
+  const enc = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const input = `${enc({ alg: "HS256", typ: "JWT" })}.${enc(claims)}`;
+  return `${input}.${crypto.createHmac("sha256", secret).update(input).digest("base64url")}`;
 }
 
 // The app serves the demo page and our bundle.
@@ -325,11 +338,7 @@ async function jobmanager() {
 async function coordinator() {
   const SECRET = "dashboard-test-secret";
   const API_KEY = "dashboard-api-key";
-  const jwt = (claims, secret = SECRET) => {
-    const enc = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
-    const input = `${enc({ alg: "HS256", typ: "JWT" })}.${enc(claims)}`;
-    return `${input}.${crypto.createHmac("sha256", secret).update(input).digest("base64url")}`;
-  };
+  const jwt = (claims, secret = SECRET) => signJwt(claims, secret);
   const now = () => Math.floor(Date.now() / 1000);
   const token = (sub, client_type, exp = now() + 600) => jwt({ sub, client_type, exp });
   const dir = tempDir({
@@ -433,6 +442,93 @@ async function coordinator() {
   for (const p of [a, b]) if (p) await p.close();
 }
 
+// ---------------------------------------------------------------------------------------------
+// Links: sio-testserver's demo page on port P, the apps on P+1 (forwarder), P+2 (job manager),
+// P+3 (coordinator), as scripts/start.sh starts them.
+
+// Resolves whether `port` can be bound on 127.0.0.1 now.
+const portFree = (port) => new Promise((resolve) => {
+  const server = net.createServer();
+  server.once("error", () => resolve(false));
+  server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+});
+
+// Starts the four on a block of four free ports below the ephemeral range (a start that still
+// finds its port taken is retried on another block).
+async function startDemoBlock(secret) {
+  let lastError;
+  for (let attempt = 0; attempt < 5; ++attempt) {
+    const base = 20000 + 4 * crypto.randomInt(2500);
+    const free = await Promise.all([0, 1, 2, 3].map((i) => portFree(base + i)));
+    if (free.includes(false)) continue;
+    const started = [];
+    try {
+      const forwarderDir = tempDir({
+        "config.json": {},
+        "credentials.json": [{ username: "alice", password: "wonderland" }],
+        ".env": "HOST=127.0.0.1\n",
+      });
+      const dir = tempDir({
+        "jobmanager.json": { host: "127.0.0.1", port: base + 2 },
+        "coordinator.json": {
+          host: "127.0.0.1", port: base + 3, jwt_secret: secret, api_key: "links-api-key",
+          nodes: { "1": { name: "node-1", collaboration: 1, organization: 10 } },
+          users: { alice: { organization: 10, rules: [{ collaboration: 1, scope: "collaboration" }] } },
+        },
+      });
+      const web = ["--static", webDemo, "--client-bundle", bundle];
+      started.push(await h.startApp(exes.forwarder, ["--dir", forwarderDir, ...web],
+        { env: { HOST: "127.0.0.1", PORT: String(base + 1) } }));
+      started.push(await h.startApp(exes.jobmanager, ["--config", path.join(dir, "jobmanager.json"), ...web]));
+      started.push(await h.startApp(exes.coordinator, ["--config", path.join(dir, "coordinator.json"), ...web]));
+      started.push(await h.startApp(exes.links, ["--host", "127.0.0.1", "--port", String(base), ...web]));
+      return base;
+    } catch (e) {
+      lastError = e;
+      for (const app of started) app.proc.kill();
+    }
+  }
+  throw new Error(`could not start the demo and its apps on four free ports: ${lastError}`);
+}
+
+async function links() {
+  const SECRET = "links-test-secret";
+  const base = await startDemoBlock(SECRET);
+  const home = `http://127.0.0.1:${base}/`;
+  const page = await newPage(home);
+  // Follows the demo page's link to `app` (port offset n), checks the app's page works there, and
+  // comes back through its "back to the demos" link.
+  const follow = async (n, app, works) => {
+    await page.goto(home);
+    await page.click(`a[data-port-offset="${n}"]`);
+    await page.waitForURL((u) => u.href.startsWith(`http://127.0.0.1:${base + n}/${app}/`), { timeout: T });
+    await works();
+    await page.goto(`http://127.0.0.1:${base + n}/${app}/`);  // the demo address is kept in the session
+    await page.click("a[data-demo-home]");
+    await page.waitForURL(home, { timeout: T });
+  };
+  await h.check("links: the forwarder link opens its page on sio-forwarder, whose controller logs in", () =>
+    follow(1, "forwarder", async () => {
+      await page.click('a[href="controller.html"]');
+      await page.fill("#ns", "alpha");
+      await page.fill("#username", "alice");
+      await page.fill("#password", "wonderland");
+      await page.click("#login-form button");
+      await page.waitForSelector(".status.on", { timeout: T });
+      await waitText(page, "#views", "0", { exact: true });
+    }));
+  await h.check("links: the job manager link opens its board on sio-jobmanager, connected", () =>
+    follow(2, "jobmanager", () => page.waitForSelector(".status.on", { timeout: T })));
+  await h.check("links: the coordinator link opens its dashboard on sio-coordinator, which logs in", () =>
+    follow(3, "coordinator", async () => {
+      const exp = Math.floor(Date.now() / 1000) + 600;
+      await page.fill("#token", signJwt({ sub: "alice", client_type: "user", exp }, SECRET));
+      await page.click("#login-form button");
+      await page.waitForSelector(".status.on", { timeout: T });
+    }));
+  await page.close();
+}
+
 (async () => {
   try {
     const { chromium } = require("playwright-core");
@@ -442,7 +538,7 @@ async function coordinator() {
       args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
     });
     context = await browser.newContext();
-    const suites = { forwarder, jobmanager, coordinator };
+    const suites = { forwarder, jobmanager, coordinator, links };
     for (const name of only) {
       await h.check(`${name}: suite ran`, () => suites[name]());
     }

@@ -848,7 +848,11 @@ TEST_P(ClientSuite, ServerRestartReconnectsWithBackoff) {
       const double base = 100.0 * static_cast<double>(1u << (attempts - 1));
       const double lo = std::min(base * 0.5, 400.0), hi = std::min(base * 1.5, 400.0);
       const double ms = std::chrono::duration<double, std::milli>(e.at - *since).count();
-      EXPECT_GE(ms, lo - 15) << "attempt " << attempts;
+      // The listeners stamp an event after the client armed its timer; on a loaded machine (the
+      // TSan stage with the other core busy) that lag reaches tens of ms, so the lower bound has
+      // 50 ms of room. The exact schedule is checked with a fake clock in
+      // tests/unit/socketio_backoff_test.cpp; this checks the client uses it.
+      EXPECT_GE(ms, lo - 50) << "attempt " << attempts;
       EXPECT_LE(ms, hi + 250) << "attempt " << attempts;
       since.reset();
     }

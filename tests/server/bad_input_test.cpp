@@ -236,10 +236,7 @@ TEST_F(BadInputTest, MalformedEngineIoPacketOverWebSocketIsAParseError) {
   c.ws_send(std::string("\x00\x01\x02", 3), 2);
   auto f = c.ws_read_data();
   ASSERT_TRUE(f);
-  EXPECT_EQ(f->payload, "1");
-  auto g = c.ws_read_data();
-  ASSERT_TRUE(g);
-  EXPECT_EQ(g->opcode, 8);
+  EXPECT_EQ(f->opcode, 8);  // the WebSocket close frame, no Engine.IO "1" (as Node)
   EXPECT_EQ(reason_of(id), "forced close");
   EXPECT_TRUE(wait_client_count(0));
 }
@@ -276,11 +273,7 @@ TEST_F(BadInputTest, MalformedSocketIoPacketOverWebSocketClosesTheSession) {
     c.ws_send(bad);
     auto f = c.ws_read_data();
     ASSERT_TRUE(f);
-    EXPECT_EQ(f->opcode, 1);
-    EXPECT_EQ(f->payload, "1");  // Engine.IO close packet, then the WebSocket close
-    auto g = c.ws_read_data();
-    ASSERT_TRUE(g);
-    EXPECT_EQ(g->opcode, 8);
+    EXPECT_EQ(f->opcode, 8);  // the WebSocket close frame, no Engine.IO "1" (as Node)
     EXPECT_EQ(reason_of(id), "forced close");
   }
   // Text where a binary attachment is due (Node: "got plaintext data when reconstructing").
@@ -291,7 +284,7 @@ TEST_F(BadInputTest, MalformedSocketIoPacketOverWebSocketClosesTheSession) {
   c.ws_send("42[\"echo\"]");
   auto f = c.ws_read_data();
   ASSERT_TRUE(f);
-  EXPECT_EQ(f->payload, "1");
+  EXPECT_EQ(f->opcode, 8);  // the WebSocket close frame, no Engine.IO "1" (as Node)
   EXPECT_EQ(reason_of(id), "forced close");
   EXPECT_TRUE(wait_client_count(0));
 }
@@ -333,10 +326,7 @@ TEST_F(BadInputTest, TooManyBinaryAttachmentsClosesTheSession) {
   c.ws_send(announce_attachments(11));
   auto f = c.ws_read_data();
   ASSERT_TRUE(f);
-  EXPECT_EQ(f->payload, "1");
-  auto g = c.ws_read_data();
-  ASSERT_TRUE(g);
-  EXPECT_EQ(g->opcode, 8);
+  EXPECT_EQ(f->opcode, 8);  // the WebSocket close frame, no Engine.IO "1" (as Node)
   EXPECT_EQ(reason_of(id), "forced close");
   EXPECT_TRUE(wait_client_count(0));
 }
@@ -357,7 +347,7 @@ TEST_F(BadInputTest, MaxAttachmentsIsAServerOption) {
   c.ws_send(announce_attachments(2));
   auto f = c.ws_read_data();
   ASSERT_TRUE(f);
-  EXPECT_EQ(f->payload, "1");
+  EXPECT_EQ(f->opcode, 8);  // the WebSocket close frame, no Engine.IO "1" (as Node)
   EXPECT_EQ(reason_of(id), "forced close");
 }
 
@@ -370,10 +360,7 @@ TEST_F(BadInputTest, EventToANamespaceNotConnectedClosesTheSession) {
   EXPECT_EQ(reason_of(id), "forced server close");
   auto f = c.ws_read_data();
   ASSERT_TRUE(f);
-  EXPECT_EQ(f->payload, "1");
-  auto g = c.ws_read_data();
-  ASSERT_TRUE(g);
-  EXPECT_EQ(g->opcode, 8);
+  EXPECT_EQ(f->opcode, 8);  // the WebSocket close frame, no Engine.IO "1" (as Node)
   EXPECT_TRUE(wait_client_count(0));
 }
 

@@ -324,7 +324,8 @@ void ServerSession::flush() {
     }
     queue_.clear();
     if (state_ == State::closing) {
-      push_frame(encode_frame(Packet::text(PacketType::close), protocol_));
+      // No close packet on a WebSocket (Node's websocket transport closes with the close frame
+      // only; python-engineio takes a "1" as a deliberate end and would not reconnect).
       ws_close_ = true;
       finish_close(pending_close_reason_);
     }
