@@ -55,6 +55,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "sio/cli/options.hpp"
 #include "sio/core/json.hpp"
 #include "sio/engineio/handshake.hpp"
 #include "sio/engineio/packet.hpp"
@@ -707,46 +708,46 @@ void Bench::on_raw(Conn& c, std::string_view frame) {
 
 // ---- command line ----------------------------------------------------------------------------
 
-[[noreturn]] void usage() {
-  std::cerr << "usage: sio-loadgen idle|fanout|echo|setup|raw --port P [--host H] [--pid SERVER_PID]\n"
-               "       [--stages N,N] [--conns N] [--count M] [--payload B] [--rounds R]\n"
-               "       [--interval-ms I] [--duration-ms D] [--warmup-ms W] [--settle-ms S]\n"
-               "       [--concurrency C] [--timeout-s T]\n";
-  std::exit(2);
-}
-
 Config parse(int argc, char** argv) {
-  if (argc < 2) usage();
   Config cfg;
-  cfg.mode = argv[1];
+  std::string stages;
+  sio::cli::Options cli("sio-loadgen",
+                        "sio-loadgen idle|fanout|echo|setup|raw --port P [--host H] [--pid SERVER_PID]\n"
+                        "       [--stages N,N] [--conns N] [--count M] [--payload B] [--rounds R]\n"
+                        "       [--interval-ms I] [--duration-ms D] [--warmup-ms W] [--settle-ms S]\n"
+                        "       [--concurrency C] [--timeout-s T]");
+  constexpr std::int64_t kMany = 100'000'000, kDayMs = 86'400'000;
+  cli.add()("mode", sio::cli::value(&cfg.mode), "idle, fanout, echo, setup or raw (the first operand)")(
+      "host", sio::cli::value(&cfg.host), "the server (loopback only)")(
+      "stages", sio::cli::value(&stages)->value_name("N,N"), "connection counts, increasing");
+  cli.add_port("port", &cfg.port, "the server's port (required)", sio::cli::Port::allow_zero);
+  cli.add_integer("pid", &cfg.pid, 0, 1L << 22, "the server's pid (RSS and CPU readings)");
+  cli.add_integer("conns", &cfg.conns, 1, kMany, "connections");
+  cli.add_integer("count", &cfg.count, 0, kMany, "messages per round");
+  cli.add_integer("payload", &cfg.payload, 0, kMany, "payload bytes");
+  cli.add_integer("rounds", &cfg.rounds, 1, kMany, "rounds");
+  cli.add_integer("interval-ms", &cfg.interval_ms, 0, kDayMs, "ms between messages");
+  cli.add_integer("duration-ms", &cfg.duration_ms, 0, kDayMs, "ms of measurement");
+  cli.add_integer("warmup-ms", &cfg.warmup_ms, 0, kDayMs, "ms of warm-up");
+  cli.add_integer("settle-ms", &cfg.settle_ms, 0, kDayMs, "ms to settle");
+  cli.add_integer("concurrency", &cfg.concurrency, 1, kMany, "connection attempts in flight");
+  cli.add_integer("timeout-s", &cfg.timeout_s, 1, 86'400, "give up after T seconds");
+  cli.positional("mode", 1);
+  if (const auto exit_code = cli.parse(argc, argv)) std::exit(*exit_code);
+  auto usage = [&cli]() {
+    cli.print_usage(std::cerr);
+    std::exit(2);
+  };
   if (cfg.mode != "idle" && cfg.mode != "fanout" && cfg.mode != "echo" && cfg.mode != "setup" && cfg.mode != "raw")
     usage();
-  for (int i = 2; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (i + 1 >= argc) usage();
-    const std::string v = argv[++i];
-    try {
-      if (arg == "--host") cfg.host = v;
-      else if (arg == "--port") cfg.port = static_cast<std::uint16_t>(std::stoul(v));
-      else if (arg == "--pid") cfg.pid = std::stol(v);
-      else if (arg == "--conns") cfg.conns = std::stoul(v);
-      else if (arg == "--count") cfg.count = std::stoul(v);
-      else if (arg == "--payload") cfg.payload = std::stoul(v);
-      else if (arg == "--rounds") cfg.rounds = std::stoul(v);
-      else if (arg == "--interval-ms") cfg.interval_ms = std::stol(v);
-      else if (arg == "--duration-ms") cfg.duration_ms = std::stol(v);
-      else if (arg == "--warmup-ms") cfg.warmup_ms = std::stol(v);
-      else if (arg == "--settle-ms") cfg.settle_ms = std::stol(v);
-      else if (arg == "--concurrency") cfg.concurrency = std::stoul(v);
-      else if (arg == "--timeout-s") cfg.timeout_s = std::stol(v);
-      else if (arg == "--stages") {
-        std::istringstream in(v);
-        std::string item;
-        while (std::getline(in, item, ',')) cfg.stages.push_back(std::stoul(item));
-      } else usage();
-    } catch (const std::exception&) {
-      usage();
+  std::istringstream in(stages);
+  std::string item;
+  try {
+    while (std::getline(in, item, ',')) {
+      cfg.stages.push_back(static_cast<std::size_t>(sio::cli::parse_integer("stages", item, 1, kMany)));
     }
+  } catch (const std::exception& e) {
+    fail(e.what());
   }
   if (cfg.port == 0 || cfg.conns == 0 || cfg.rounds == 0 || cfg.concurrency == 0) usage();
   const auto addr = asio::ip::make_address(cfg.host);

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "sio/cli/options.hpp"
 #include "sio/client.hpp"
 
 namespace {
@@ -27,21 +28,19 @@ namespace {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string port;
+  std::uint16_t port_number = 0;
   std::size_t count = 100000, window = 100, payload_size = 16;
   long timeout_s = 120;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (i + 1 >= argc) fail("missing value for " + std::string(arg));
-    const std::string v = argv[++i];
-    if (arg == "--port") port = v;
-    else if (arg == "--count") count = std::stoul(v);
-    else if (arg == "--window") window = std::stoul(v);
-    else if (arg == "--payload") payload_size = std::stoul(v);
-    else if (arg == "--timeout-s") timeout_s = std::stol(v);
-    else fail("unknown option " + std::string(arg));
-  }
-  if (port.empty() || count == 0 || window == 0) fail("usage: --port P [--count N] [--window W] [--payload B]");
+  sio::cli::Options cli("sio-bench-native-emits",
+                        "sio-bench-native-emits --port P [--count N] [--window W] [--payload B] [--timeout-s T]");
+  cli.add_port("port", &port_number, "the server's port on 127.0.0.1 (required)", sio::cli::Port::allow_zero);
+  cli.add_integer("count", &count, 1, 1'000'000'000, "emits");
+  cli.add_integer("window", &window, 1, 1'000'000, "acks outstanding at most");
+  cli.add_integer("payload", &payload_size, 0, 100'000'000, "payload bytes");
+  cli.add_integer("timeout-s", &timeout_s, 1, 86'400, "give up after T seconds");
+  if (const auto exit_code = cli.parse(argc, argv)) return *exit_code;
+  if (port_number == 0) fail("--port is required (1-65535)");
+  const std::string port = std::to_string(port_number);
 
   sio::Options options;
   options.transports = {"websocket"};

@@ -17,6 +17,8 @@
 
 #include <unistd.h>
 
+#include "sio/cli/options.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -116,15 +118,9 @@ void accept(tcp::acceptor& acceptor) {
 
 int main(int argc, char** argv) {
   std::uint16_t port = 0;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "--port" && i + 1 < argc) {
-      port = static_cast<std::uint16_t>(std::stoul(argv[++i]));
-    } else {
-      std::cerr << "usage: sio-bench-raw-ws [--port P]\n";
-      return 2;
-    }
-  }
+  sio::cli::Options cli("sio-bench-raw-ws", "sio-bench-raw-ws [--port P]");
+  cli.add_port("port", &port, "port on 127.0.0.1 (0: a free one)", sio::cli::Port::allow_zero);
+  if (const auto exit_code = cli.parse(argc, argv)) return *exit_code;
   asio::io_context io(1);
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   accept(acceptor);

@@ -21,19 +21,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "sio/cli/options.hpp"
 #include "sio/server/server.hpp"
 
 int main(int argc, char** argv) {
   std::uint16_t port = 0;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "--port" && i + 1 < argc) {
-      port = static_cast<std::uint16_t>(std::stoul(argv[++i]));
-    } else {
-      std::cerr << "usage: sio-bench-server [--port P]\n";
-      return 2;
-    }
-  }
+  sio::cli::Options cli("sio-bench-server", "sio-bench-server [--port P]");
+  cli.add_port("port", &port, "port on 127.0.0.1 (0: a free one)", sio::cli::Port::allow_zero);
+  if (const auto exit_code = cli.parse(argc, argv)) return *exit_code;
 
   boost::asio::io_context io(1);
   sio::server::ServerOptions options;  // Node's defaults, as node_server.js

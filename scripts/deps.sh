@@ -11,6 +11,7 @@ SIO_APT_PACKAGES=(
   build-essential cmake ninja-build
   clang-14 libclang-rt-14-dev
   libboost1.81-dev libboost-system1.81-dev libboost-url1.81-dev libboost-json1.81-dev
+  libboost-program-options1.81-dev
   nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libcrypt-dev libjwt-dev
   libgtest-dev googletest
   emscripten node-terser chromium redis-server ca-certificates

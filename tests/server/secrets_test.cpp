@@ -60,7 +60,10 @@ TEST(Secrets, ConstantTimeEqualityAndLookupKeys) {
   EXPECT_TRUE(secret_equals("", ""));
   EXPECT_TRUE(secret_equals("abcdef", "abcdef"));
   EXPECT_FALSE(secret_equals("abcdef", "abcdeg"));
-  EXPECT_FALSE(secret_equals("abcdef", "abcde"));
+  EXPECT_FALSE(secret_equals("abcdef", "abcde"));   // given longer than expected
+  EXPECT_FALSE(secret_equals("abcde", "abcdef"));   // shorter: a prefix is not the secret
+  EXPECT_FALSE(secret_equals("", "abc"));
+  EXPECT_FALSE(secret_equals("abc", ""));
   EXPECT_FALSE(secret_equals(std::string("a\0b", 3), std::string("a\0c", 3)));
   EXPECT_EQ(secret_lookup_key("pid").size(), 32u);
   EXPECT_EQ(secret_lookup_key("pid"), secret_lookup_key("pid"));

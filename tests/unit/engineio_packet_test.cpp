@@ -69,6 +69,8 @@ TEST(EngineIoFrame, EveryTextTypeBothProtocols) {
   for (Protocol protocol : {Protocol::v3, Protocol::v4}) {
     for (std::size_t i = 0; i < packets.size(); ++i) {
       EXPECT_EQ(encode_frame(packets[i], protocol), (Frame{wire[i], false}));
+      auto moved = packets[i];  // the overload that takes the packet's data over
+      EXPECT_EQ(encode_frame(std::move(moved), protocol), (Frame{wire[i], false}));
       auto decoded = decode_frame(wire[i], false, protocol);
       ASSERT_TRUE(decoded.ok()) << wire[i];
       EXPECT_EQ(*decoded, packets[i]);

@@ -158,6 +158,9 @@ TEST(DumpJson, StringEscapesLikeJsonStringify) {
   // Non-ASCII stays raw UTF-8, including U+2028 and astral characters.
   EXPECT_EQ(sio::dump_json(json("\xC3\xA9\xE2\x80\xA8\xF0\x9F\x98\x80")),
             "\"\xC3\xA9\xE2\x80\xA8\xF0\x9F\x98\x80\"");
+  // Runs of plain characters between escapes and multi-byte characters.
+  EXPECT_EQ(sio::dump_json(json("plain text\"quoted\" \xC3\xA9t\xC3\xA9\ttab end")),
+            "\"plain text\\\"quoted\\\" \xC3\xA9t\xC3\xA9\\ttab end\"");
   // Keys are escaped too.
   EXPECT_EQ(sio::dump_json(json{{"a\nb", 1}}), "{\"a\\nb\":1}");
 }

@@ -112,10 +112,21 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i, std::size_t& skip) 
   return 0;
 }
 
+// Printable ASCII other than '"' and '\\': written as is.
+bool plain_ascii(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
 void append_string(std::string& out, std::string_view s) {
   out += '"';
   std::size_t i = 0;
   while (i < s.size()) {
+    // A run of characters that need no escaping is appended in one go.
+    std::size_t run = i;
+    while (run < s.size() && plain_ascii(static_cast<unsigned char>(s[run]))) ++run;
+    if (run != i) {
+      out.append(s.data() + i, run - i);
+      i = run;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       append_escaped_ascii(out, c);

@@ -319,6 +319,15 @@ Frame encode_frame(const Packet& packet, Protocol protocol) {
   return frame;
 }
 
+Frame encode_frame(Packet&& packet, Protocol protocol) {
+  if (packet.binary && protocol == Protocol::v3) return encode_frame(packet, protocol);
+  Frame frame;
+  frame.binary = packet.binary;
+  frame.bytes = std::move(packet.data);
+  if (!packet.binary) frame.bytes.insert(frame.bytes.begin(), type_digit(packet.type));
+  return frame;
+}
+
 Result<Packet> decode_frame(std::string_view bytes, bool binary, Protocol protocol, std::size_t max_bytes) {
   if (bytes.size() > max_bytes) return make_error(Errc::payload_too_large, "frame larger than the maximum");
   if (!binary) return decode_packet_text(bytes, protocol);

@@ -318,9 +318,9 @@ void ServerSession::flush() {
   if (transport_ == ServerTransport::websocket) {
     // The frames stay counted in buffered_ (as frame bytes) until the I/O layer reports them
     // written (on_written).
-    for (const auto& packet : queue_) {
+    for (auto& packet : queue_) {
       buffered_ -= packet.data.size();
-      push_frame(encode_frame(packet, protocol_));
+      push_frame(encode_frame(std::move(packet), protocol_));
     }
     queue_.clear();
     if (state_ == State::closing) {

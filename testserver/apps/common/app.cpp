@@ -8,9 +8,9 @@
 #include <iostream>
 #include <sstream>
 
-#include <openssl/crypto.h>
 
 #include <boost/asio/signal_set.hpp>
+#include <boost/program_options.hpp>
 
 #include "sio/server/static_files.hpp"
 
@@ -200,15 +200,6 @@ std::string bearer_token(const std::map<std::string, std::string>& headers) {
   return trim(v.substr(7));
 }
 
-bool secret_equals(std::string_view given, std::string_view expected) {
-  // Compare over the expected secret's length whatever the given length, so that the time
-  // depends on neither the content nor how much of it matches.
-  std::string padded(expected.size(), '\0');
-  given.copy(padded.data(), std::min(given.size(), expected.size()));
-  const bool same = CRYPTO_memcmp(padded.data(), expected.data(), expected.size()) == 0;
-  return same && given.size() == expected.size();
-}
-
 std::optional<json> parse_json_body(const std::string& body, std::string& error) {
   auto parsed = parse_json(body);
   if (!parsed) {
@@ -249,7 +240,12 @@ std::string installed_asset(std::string_view relative) {
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   const auto dir = ec ? std::filesystem::current_path(ec) : exe.parent_path();
-  return (dir / "sio-apps-assets" / std::filesystem::path(relative)).string();
+  // The build tree: beside the executable. An installed tree (cmake --install, the .deb):
+  // <prefix>/share/sio/apps-assets beside <prefix>/bin.
+  const auto beside = dir / "sio-apps-assets";
+  const auto shared = dir.parent_path() / "share" / "sio" / "apps-assets";
+  const bool installed = !std::filesystem::exists(beside, ec) && std::filesystem::exists(shared, ec);
+  return ((installed ? shared : beside) / std::filesystem::path(relative)).string();
 }
 
 void run_until_signal(boost::asio::io_context& io, server::Server& server, const std::string& host,
@@ -270,18 +266,26 @@ void run_until_signal(boost::asio::io_context& io, server::Server& server, const
 }
 
 Args::Args(int argc, char** argv, std::map<std::string, bool> known) {
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind("--", 0) != 0) throw ConfigError("unexpected argument \"" + arg + "\"");
-    arg = arg.substr(2);
-    const auto it = known.find(arg);
-    if (it == known.end()) throw ConfigError("unknown option --" + arg);
-    if (it->second) {
-      if (i + 1 >= argc) throw ConfigError("--" + arg + " needs a value");
-      values_[arg] = argv[++i];
+  // Boost.Program_options (through sio::cli's conventions: "--name value" or "--name=value").
+  namespace po = boost::program_options;
+  po::options_description desc;
+  for (const auto& [name, takes_value] : known) {
+    if (takes_value) {
+      desc.add_options()(name.c_str(), po::value<std::string>());
     } else {
-      values_[arg] = "";
+      desc.add_options()(name.c_str(), "");
     }
+  }
+  try {
+    po::variables_map vm;
+    // No positional operands: an empty description makes each one an error.
+    const po::positional_options_description no_operands;
+    po::store(po::command_line_parser(argc, argv).options(desc).positional(no_operands).run(), vm);
+    for (const auto& [name, value] : vm) {
+      values_[name] = value.value().empty() ? std::string() : value.as<std::string>();
+    }
+  } catch (const po::error& e) {
+    throw ConfigError(e.what());
   }
 }
 

@@ -13,6 +13,7 @@
 
 #include "sio/core/json.hpp"
 #include "sio/server/engine.hpp"
+#include "sio/server/secrets.hpp"
 #include "sio/server/server.hpp"
 
 namespace sio::apps {
@@ -54,9 +55,9 @@ std::int64_t now_s();
 // "Bearer <token>" -> token ("" when absent or another scheme).
 std::string bearer_token(const std::map<std::string, std::string>& headers);
 
-// True when `given` equals the secret `expected`, in time that depends only on expected's length
-// (CRYPTO_memcmp): API tokens and keys.
-bool secret_equals(std::string_view given, std::string_view expected);
+// Secrets given by a peer (API tokens and keys, plain passwords) are compared with
+// sio::server::secret_equals (sio/server/secrets.hpp): constant time.
+using sio::server::secret_equals;
 
 // The JSON object of an HTTP API request body, through sio::parse_json (depth-limited);
 // nullopt with `error` set ("body is not valid JSON", "... nested deeper ...", "body must be a
@@ -73,8 +74,9 @@ void serve_static_files_after(server::Server& server, const std::string& dir);
 // Prints "[app] message" on stderr.
 void log(std::string_view app, std::string_view message);
 
-// A file or directory the build installs beside the apps' executables (sio-apps-assets/ next to
-// the running executable, found through /proc/self/exe): e.g. installed_asset("admin-ui").
+// A file or directory the build puts beside the apps' executables (sio-apps-assets/ next to the
+// running executable, found through /proc/self/exe), or, installed, <prefix>/share/sio/apps-assets
+// (when <bindir>/sio-apps-assets is not there): e.g. installed_asset("admin-ui").
 std::string installed_asset(std::string_view relative);
 
 // Prints "listening on http://host:port/" (what tests and scripts wait for) and runs io until

@@ -38,9 +38,14 @@ std::string random_id(std::size_t bytes) {
   return id;
 }
 
-bool secret_equals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+bool secret_equals(std::string_view given, std::string_view expected) noexcept {
+  if (expected.empty()) return given.empty();
+  // Over expected's length whatever the given length: a given of another length compares expected
+  // with itself (the same work), so that the time depends on neither content nor lengths of given.
+  const bool same_size = given.size() == expected.size();
+  const char* other = same_size ? given.data() : expected.data();
+  const bool same = CRYPTO_memcmp(other, expected.data(), expected.size()) == 0;
+  return same && same_size;
 }
 
 std::string secret_lookup_key(std::string_view secret) {

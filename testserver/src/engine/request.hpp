@@ -17,23 +17,18 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "../common/url_query.hpp"
 #include "sio/engineio/packet.hpp"
 #include "sio/server/engine.hpp"
 
 namespace sio::server::detail {
-
-using Query = std::multimap<std::string, std::string>;
 
 // Engine.IO error codes, as Node's engine.io numbers them.
 enum class EngineError { unknown_transport = 0, unknown_sid = 1, bad_handshake_method = 2,
                          bad_request = 3, forbidden = 4, unsupported_protocol_version = 5 };
 const char* error_message(EngineError e);
 
-// %XX escapes decoded (an incomplete or non-hex escape stays as it is); '+' becomes ' ' when
-// plus_is_space (query strings). Never longer than its input.
-std::string percent_decode(std::string_view in, bool plus_is_space);
-// "a=1&b=2&a=3": decoded names and values; empty parts skipped, "a" alone is a = "".
-Query parse_query(std::string_view query);
+// percent_decode and parse_query (Boost.URL): ../common/url_query.hpp.
 // The first value of `key`.
 std::optional<std::string> query_get(const Query& query, const std::string& key);
 

@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "../common/url_query.hpp"
 #include "internal.hpp"
 #include "sio/core/timer_delay.hpp"
 #include "sio/server/secrets.hpp"
@@ -26,43 +27,11 @@ bool recoverable(const std::string& reason) {
          reason == "forced server close";
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// application/x-www-form-urlencoded decoding (URLSearchParams).
-std::string form_decode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c == '+') {
-      out.push_back(' ');
-    } else if (c == '%' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
+// The CONNECT packet's query as an object (URLSearchParams + Object.fromEntries: the last of a
+// repeated name wins), decoded by the server's one query decoder (Boost.URL).
 json query_to_object(std::string_view query) {
   json out = json::object();
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const auto part = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (part.empty()) continue;
-    const auto eq = part.find('=');
-    const auto key = form_decode(part.substr(0, eq));
-    const auto value = eq == std::string_view::npos ? std::string{} : form_decode(part.substr(eq + 1));
-    out[key] = value;  // last one wins, like Object.fromEntries
-  }
+  for (const auto& [key, value] : detail::parse_query(query)) out[key] = value;
   return out;
 }
 
@@ -86,6 +55,20 @@ std::string event_name(const json& data) {
   if (data[0].is_string()) return data[0].get<std::string>();
   return data[0].dump();  // numbers are allowed as event names
 }
+
+// Splits an event's payload [name, ...args] into the name and the arguments, moving them out.
+std::pair<std::string, json> take_event(json payload) {
+  if (!payload.is_array() || payload.empty()) return {std::string(), json::array()};
+  std::string name = payload[0].is_string() ? std::move(payload[0].get_ref<std::string&>())
+                                            : payload[0].dump();  // numbers are allowed
+  auto& items = payload.get_ref<json::array_t&>();
+  items.erase(items.begin());
+  return {std::move(name), std::move(payload)};
+}
+
+// The socket whose event handlers this thread is running (acks given during the handler are
+// sent at once rather than posted to the executor).
+thread_local const Socket* t_handling = nullptr;
 
 json rest_args(const json& data) {
   json args = json::array();
@@ -238,6 +221,11 @@ class Client : public std::enable_shared_from_this<Client> {
     if (!conn_->send(encoded.text, false, flags.volatile_)) return;
     for (const auto& a : encoded.attachments) conn_->send(a, true);
   }
+  void write(socketio::Encoded&& encoded, const EmitFlags& flags = {}) {
+    if (!open_) return;
+    if (!conn_->send(std::move(encoded.text), false, flags.volatile_)) return;
+    for (auto& a : encoded.attachments) conn_->send(std::move(a), true);
+  }
   void write(const SharedPacket& packet, const EmitFlags& flags = {}) {
     if (!open_) return;
     if (!conn_->send_shared(packet.text, flags.volatile_)) return;
@@ -260,16 +248,15 @@ class Client : public std::enable_shared_from_this<Client> {
   }
 
   void on_decoded(socketio::Packet packet) {
-    std::string name = packet.nsp;
-    json auth = json::object();
-    if (protocol_ == socketio::Protocol::v4) {
-      auth = query_to_object(packet.query);
-    } else if (packet.has_data() && packet.type == socketio::PacketType::connect) {
-      auth = packet.data;
-    }
-    auto it = nsps_.find(name);
+    auto it = nsps_.find(packet.nsp);
     if (it == nsps_.end() && packet.type == socketio::PacketType::connect) {
-      connect(name, std::move(auth));
+      json auth = json::object();
+      if (protocol_ == socketio::Protocol::v4) {
+        auth = query_to_object(packet.query);
+      } else if (packet.has_data()) {
+        auth = std::move(packet.data);
+      }
+      connect(packet.nsp, std::move(auth));
     } else if (it != nsps_.end() && packet.type != socketio::PacketType::connect &&
                packet.type != socketio::PacketType::connect_error) {
       auto socket = it->second;
@@ -378,7 +365,7 @@ void Socket::post(std::function<void()> fn) const {
 }
 
 void Socket::on(const std::string& event, EventHandler handler) {
-  handlers_.emplace(event, std::move(handler));
+  if (handler) handlers_.emplace(event, std::make_shared<const EventHandler>(std::move(handler)));
 }
 void Socket::off(const std::string& event) { handlers_.erase(event); }
 
@@ -574,7 +561,6 @@ void Socket::on_packet(socketio::Packet packet) {
 
 void Socket::on_event(socketio::Packet packet) {
   auto self = shared_from_this();
-  const json payload = packet.data.is_array() ? std::move(packet.data) : json::array();
   AckFn ack;
   if (packet.id) {
     std::weak_ptr<Socket> weak = self;
@@ -585,14 +571,20 @@ void Socket::on_event(socketio::Packet packet) {
       auto s = weak.lock();
       if (!s) return;
       if (!args.is_array()) args = json::array({std::move(args)});
+      if (t_handling == s.get()) {
+        // Called from the socket's own handler: this thread is the executor's.
+        if (s->nsp_->server()) s->send_packet(socketio::Packet::ack(s->nsp_->name(), id, std::move(args)));
+        return;
+      }
       s->post([s, id, args = std::move(args)]() mutable {
         if (!s->nsp_->server()) return;
         s->send_packet(socketio::Packet::ack(s->nsp_->name(), id, std::move(args)));
       });
     };
   }
-  const auto name = event_name(payload);
-  const auto args = rest_args(payload);
+  const auto event = take_event(packet.data.is_array() ? std::move(packet.data) : json::array());
+  const std::string& name = event.first;
+  const json& args = event.second;
   if (!any_.empty()) {
     const auto listeners = any_;
     for (const auto& listener : listeners) {
@@ -601,12 +593,20 @@ void Socket::on_event(socketio::Packet packet) {
     }
   }
   if (!connected_) return;  // ignore packets received after disconnection
-  std::vector<EventHandler> matching;
+  // The handlers are held by shared pointers: one may remove itself (off) while it runs.
   auto range = handlers_.equal_range(name);
-  for (auto it = range.first; it != range.second; ++it) matching.push_back(it->second);
-  for (const auto& fn : matching) {
-    if (fn) guarded(name, [&] { fn(args, ack); });
+  if (range.first == range.second) return;
+  const Socket* const outer = t_handling;
+  t_handling = this;
+  if (std::next(range.first) == range.second) {
+    const auto fn = range.first->second;
+    guarded(name, [&] { (*fn)(args, ack); });
+  } else {
+    std::vector<std::shared_ptr<const EventHandler>> matching;
+    for (auto it = range.first; it != range.second; ++it) matching.push_back(it->second);
+    for (const auto& fn : matching) guarded(name, [&] { (*fn)(args, ack); });
   }
+  t_handling = outer;
 }
 
 void Socket::on_ack(socketio::Packet packet) {

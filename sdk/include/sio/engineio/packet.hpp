@@ -59,6 +59,8 @@ struct Frame {
 // v4: text packet -> text frame "<type><data>"; binary message -> binary frame of the raw bytes.
 // v3: binary message -> binary frame "<type byte 0x04><raw bytes>".
 Frame encode_frame(const Packet& packet, Protocol protocol);
+// The same, reusing the packet's data for the frame (no copy of a text message's bytes).
+Frame encode_frame(Packet&& packet, Protocol protocol);
 
 // A text frame "b<base64>" (v4) / "b4<base64>" (v3) is a binary message, as in engine.io-parser.
 // Rejects: empty text frame or empty v3 binary frame (truncated; an empty v4 binary frame is an

@@ -21,9 +21,10 @@ std::string random_bytes(std::size_t n);
 // base64id.
 std::string random_id(std::size_t bytes = 15);
 
-// Constant-time equality of two secrets (CRYPTO_memcmp over the length): only whether the lengths
-// differ can leak.
-bool secret_equals(std::string_view a, std::string_view b) noexcept;
+// Constant-time equality of a secret `given` by a peer and the `expected` one (CRYPTO_memcmp over
+// expected's length, whatever given's length): the time depends only on expected's length.
+// Session ids, recovery pids and offsets, the apps' API tokens, keys and plain passwords.
+bool secret_equals(std::string_view given, std::string_view expected) noexcept;
 
 // SHA-256 of a secret (32 raw bytes), the key to store a secret under: looking it up in a map then
 // reveals nothing about the secret through timing. Confirm a hit with secret_equals.

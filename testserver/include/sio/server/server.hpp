@@ -434,7 +434,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   std::vector<json> missed_packets_;
   std::vector<Room> recovered_rooms_;
 
-  std::multimap<std::string, EventHandler> handlers_;
+  std::multimap<std::string, std::shared_ptr<const EventHandler>> handlers_;
   std::vector<std::pair<std::size_t, AnyHandler>> any_;
   std::vector<std::pair<std::size_t, AnyHandler>> any_outgoing_;
   std::size_t next_listener_id_ = 1;
