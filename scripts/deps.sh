@@ -14,7 +14,7 @@ SIO_APT_PACKAGES=(
   libboost-program-options1.81-dev
   nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libcrypt-dev libjwt-dev
   libgtest-dev googletest
-  emscripten chromium redis-server ca-certificates tinyproxy
+  emscripten node-terser chromium redis-server ca-certificates tinyproxy
   gnuplot-nox python3-socketio python3-websocket python3-requests python3-jwt
   zlib1g-dev libbrotli-dev pkg-config
   libhiredis-dev nginx-light

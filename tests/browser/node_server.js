@@ -1,7 +1,8 @@
 // The official Socket.IO 4.8 server for the WebAssembly client's browser tests: the events of the
 // C++ reference server's DemoApp that tests/browser/page/tests.js uses (docs/server.md "Demo
 // application"), with connection state recovery and a 1 s ping interval, plus plain HTTP for
-// the test page (--static DIR) and our bundle at /socket.io.js (--bundle FILE).
+// the test page (--static DIR) and our bundle at /socket.io.js (--bundle FILE; its socket.io.wasm,
+// from the same directory, at /socket.io.wasm).
 //
 // usage: node node_server.js --bundle FILE --static DIR
 // Prints "listening on http://127.0.0.1:<port>/" once bound (on a free port).
@@ -27,6 +28,8 @@ const httpServer = http.createServer((req, res) => {
   let file = null;
   if (url.pathname === "/socket.io.js") {
     file = bundle;
+  } else if (url.pathname === "/socket.io.wasm") {
+    file = path.join(path.dirname(bundle), "socket.io.wasm");  // our bundle loads it from beside itself
   } else if (staticDir) {
     const rel = path.normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, "");
     file = path.join(staticDir, rel === "/" ? "index.html" : rel);

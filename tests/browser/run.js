@@ -113,12 +113,19 @@ function request(port, target, headers = {}) {
 }
 
 async function checkServing(port) {
-  const raw = fs.readFileSync(bundle);
-  for (const target of ["/socket.io.js", "/socket.io/socket.io.js"]) {
+  // The bundle, and the .wasm our bundle loads from beside itself (when the bundle has one: the
+  // single-file build embeds it).
+  const wasmFile = path.join(path.dirname(bundle), "socket.io.wasm");
+  const files = [["/socket.io.js", bundle, /^application\/javascript/], ["/socket.io/socket.io.js", bundle, /^application\/javascript/]];
+  if (path.basename(bundle) === "socket.io.js" && fs.existsSync(wasmFile)) {
+    files.push(["/socket.io.wasm", wasmFile, /^application\/wasm$/], ["/socket.io/socket.io.wasm", wasmFile, /^application\/wasm$/]);
+  }
+  for (const [target, file, type] of files) {
+    const raw = fs.readFileSync(file);
     const r = await request(port, target);
-    const ok = r.status === 200 && /^application\/javascript/.test(r.headers["content-type"] || "") &&
+    const ok = r.status === 200 && type.test(r.headers["content-type"] || "") &&
                r.body.equals(raw) && !r.headers["content-encoding"] && !!r.headers.etag;
-    (ok ? pass : fail)(`serve ${target}: 200, application/javascript, ETag, identical bytes` +
+    (ok ? pass : fail)(`serve ${target}: 200, ${type.source.replace(/[\\^$]/g, "")}, ETag, identical bytes` +
                        (ok ? "" : ` (status ${r.status}, type ${r.headers["content-type"]}, ${r.body.length} bytes)`));
     if (!r.headers.etag) continue;
     const nm = await request(port, target, { "If-None-Match": r.headers.etag });

@@ -638,6 +638,38 @@ TEST_F(EngineServerTest, RawClientBundleAndHttpHook) {
   std::remove(file.c_str());
 }
 
+// Our bundle's WebAssembly, served from beside the bundle file as application/wasm (what
+// WebAssembly.instantiateStreaming requires), with an ETag and compressed when accepted.
+TEST_F(EngineServerTest, RawClientBundleWasm) {
+  const std::string dir = testing::TempDir();
+  const std::string file = dir + "socket.io.js";
+  const std::string wasm = dir + "socket.io.wasm";
+  const std::string bytes = std::string("\0asm\1\0\0\0", 8) + " and some code code code code code code";
+  {
+    std::ofstream f(file, std::ios::binary);
+    f << "console.log('bundle');\n";
+    std::ofstream w(wasm, std::ios::binary);
+    w << bytes;
+  }
+  auto o = fast_options();
+  o.client_bundle_file = file;
+  start(o);
+  auto out = raw(port_, {step("GET", "/socket.io.wasm"), step("GET", "/socket.io/socket.io.wasm"),
+                         step("GET", "/socket.io.wasm", {{"headers", {{"Accept-Encoding", "br"}}}})});
+  ASSERT_EQ(out.size(), 3u);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(out[i]["status"], 200);
+    EXPECT_EQ(out[i]["headers"]["content-type"], "application/wasm");
+    EXPECT_EQ(out[i]["body"].get<std::string>().size(), bytes.size());
+    EXPECT_FALSE(out[i]["headers"].value("etag", "").empty());
+  }
+  EXPECT_EQ(out[2]["status"], 200);
+  EXPECT_EQ(out[2]["headers"]["content-encoding"], "br");
+  EXPECT_EQ(out[2]["headers"]["content-type"], "application/wasm");
+  std::remove(file.c_str());
+  std::remove(wasm.c_str());
+}
+
 TEST_F(EngineServerTest, RawEio3Handshake) {
   auto o = fast_options();
   o.allow_eio3 = true;

@@ -76,6 +76,9 @@ TEST(ServerRequest, RoutesByPath) {
   const auto min_map = parse_request(request(http::verb::get, "/socket.io/socket.io.min.js.map?x=1"), o);
   EXPECT_EQ(min_map.route, Route::bundle);
   EXPECT_EQ(min_map.client_file, "socket.io.min.js.map");
+  // Our bundle's WebAssembly, beside socket.io.js at the root and under the path.
+  EXPECT_EQ(parse_request(request(http::verb::get, "/socket.io.wasm"), o).client_file, "socket.io.wasm");
+  EXPECT_EQ(parse_request(request(http::verb::get, "/socket.io/socket.io.wasm"), o).client_file, "socket.io.wasm");
   // Any other name under the path is Engine.IO's (which refuses it).
   EXPECT_EQ(parse_request(request(http::verb::get, "/socket.io/../secret.js"), o).route, Route::engine);
   const auto other = parse_request(request(http::verb::get, "/a%20b/c+d?x=1+2"), o);

@@ -4,10 +4,13 @@
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <system_error>
+
+#if defined(__EMSCRIPTEN__)
+#include <emscripten.h>
+#endif
 
 namespace sio {
 
@@ -150,6 +153,128 @@ void append_integer(std::string& out, Int value) {
   out.append(buf.data(), r.ptr);
 }
 
+#if defined(__EMSCRIPTEN__)
+// `value` (finite, > 0) as "d[.ddd]e[+-]x" with the fewest digits that read back as `value`:
+// Number.prototype.toExponential() without an argument. Returns the length written.
+// clang-format off
+EM_JS(int, js_exponential, (double value, char* out, int size), {
+  return stringToUTF8(value.toExponential(), out, size);
+});
+// clang-format on
+#endif
+
+#if defined(__EMSCRIPTEN__)
+// ---- parser in the browser -------------------------------------------------------------------
+//
+// Compiled with emscripten, parse_json hands the text to the JavaScript engine's JSON.parse and
+// builds the nlohmann value from the result, one node at a time (js_json_*): nlohmann's lexer and
+// parser (and the libc number parsing and printf they bring) stay out of the wasm, which is for the
+// most part a page's download. The nodes live in a table (Module.__sioJson) for one parse_json call.
+// clang-format off
+// Parses the UTF-8 text (strictly: invalid UTF-8 and a byte order mark are refused, as natively)
+// into node 0; false if JSON.parse refuses it.
+EM_JS(bool, js_json_parse, (const char* text, int len), {
+  var J = Module["__sioJson"] = { n: [], k: [] };
+  try {
+    J.n.push(JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+                            .decode(HEAPU8.subarray(text, text + len))));
+  } catch (e) {
+    return false;
+  }
+  return true;
+});
+// What node h is: 0 null, 1 false, 2 true, 3 integer >= 0, 4 integer < 0 (both within 2^53),
+// 5 other number, 6 string, 7 array, 8 object (its keys are kept for js_json_string); -1 for what
+// parse_json refuses although JSON.parse accepts it: a number out of double range (Infinity) and
+// a lone UTF-16 surrogate in a string or key.
+EM_JS(int, js_json_kind, (int h), {
+  var J = Module["__sioJson"];
+  var v = J.n[h];
+  var lone = function (s) {  // a UTF-16 surrogate without its pair
+    for (var i = 0; i < s.length; i++) {
+      var c = s.charCodeAt(i);
+      if (c < 0xD800 || c > 0xDFFF) continue;
+      var d = s.charCodeAt(i + 1);
+      if (c > 0xDBFF || !(d >= 0xDC00 && d <= 0xDFFF)) return true;
+      i++;
+    }
+    return false;
+  };
+  if (v === null) return 0;
+  if (v === false) return 1;
+  if (v === true) return 2;
+  if (typeof v === "number") return !isFinite(v) ? -1 : Number.isSafeInteger(v) ? (v >= 0 ? 3 : 4) : 5;
+  if (typeof v === "string") return lone(v) ? -1 : 6;
+  if (Array.isArray(v)) return 7;
+  var keys = Object.keys(v);
+  for (var i = 0; i < keys.length; i++) if (lone(keys[i])) return -1;
+  J.k[h] = keys;
+  return 8;
+});
+EM_JS(double, js_json_number, (int h), { return Module["__sioJson"].n[h]; });
+// The element count of array h or member count of object h.
+EM_JS(int, js_json_size, (int h), {
+  var J = Module["__sioJson"];
+  return J.k[h] ? J.k[h].length : J.n[h].length;
+});
+// Element i of array h, or the value of member i of object h, as a new node.
+EM_JS(int, js_json_child, (int h, int i), {
+  var J = Module["__sioJson"];
+  J.n.push(J.k[h] ? J.n[h][J.k[h][i]] : J.n[h][i]);
+  return J.n.length - 1;
+});
+// String node h (key < 0) or the key of member `key` of object h, in UTF-8: its length with
+// out == 0, else copied to out (len bytes and a NUL).
+EM_JS(int, js_json_string, (int h, int key, char* out, int len), {
+  var J = Module["__sioJson"];
+  var s = key < 0 ? J.n[h] : J.k[h][key];
+  return out ? stringToUTF8(s, out, len + 1) : lengthBytesUTF8(s);
+});
+EM_JS(void, js_json_done, (), { Module["__sioJson"] = null; });
+// clang-format on
+
+std::string js_json_text(int h, int key) {
+  std::string s(static_cast<std::size_t>(js_json_string(h, key, nullptr, 0)), '\0');
+  if (!s.empty()) js_json_string(h, key, s.data(), static_cast<int>(s.size()));
+  return s;
+}
+
+// Node h as a json value; false if it holds something parse_json refuses. The depth is bounded
+// by the caller's nesting check on the text.
+bool from_js(int h, json& out) {
+  switch (js_json_kind(h)) {
+    case 0: out = nullptr; return true;
+    case 1: out = false; return true;
+    case 2: out = true; return true;
+    case 3: out = static_cast<std::uint64_t>(js_json_number(h)); return true;
+    case 4: out = static_cast<std::int64_t>(js_json_number(h)); return true;
+    case 5: out = js_json_number(h); return true;
+    case 6: out = js_json_text(h, -1); return true;
+    case 7: {
+      out = json::array();
+      const int n = js_json_size(h);
+      for (int i = 0; i < n; ++i) {
+        json element;
+        if (!from_js(js_json_child(h, i), element)) return false;
+        out.push_back(std::move(element));
+      }
+      return true;
+    }
+    case 8: {
+      out = json::object();
+      const int n = js_json_size(h);
+      for (int i = 0; i < n; ++i) {
+        json member;
+        if (!from_js(js_json_child(h, i), member)) return false;
+        out[js_json_text(h, i)] = std::move(member);
+      }
+      return true;
+    }
+    default: return false;
+  }
+}
+#endif
+
 // ECMAScript Number::toString for a finite double (what JSON.stringify writes).
 void append_double(std::string& out, double value) {
   if (!std::isfinite(value)) {
@@ -167,12 +292,10 @@ void append_double(std::string& out, double value) {
   // Shortest round-trip digits in scientific form: "d[.ddd]e[+-]x".
   std::array<char, 64> buf{};
 #if defined(__EMSCRIPTEN__)
-  // Emscripten's libc++ has no floating-point to_chars: the shortest precision that round-trips.
-  int len = 0;
-  for (int precision = 0; precision <= 17; ++precision) {
-    len = std::snprintf(buf.data(), buf.size(), "%.*e", precision, value);
-    if (std::strtod(buf.data(), nullptr) == value) break;
-  }
+  // Emscripten's libc++ has no floating-point to_chars; the JavaScript engine's own shortest
+  // round-trip digits (see js_exponential) instead of printf and strtod, which would bring libc's
+  // long-double formatting and parsing into the wasm.
+  const int len = js_exponential(value, buf.data(), static_cast<int>(buf.size()));
   const std::string_view sci(buf.data(), static_cast<std::size_t>(len));
 #else
   const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), value,
@@ -299,10 +422,18 @@ Result<json> parse_json(std::string_view text, std::size_t max_depth) {
   if (text.find('\0') != std::string_view::npos) {
     return make_error(Errc::bad_json, "NUL byte in JSON text");
   }
+#if defined(__EMSCRIPTEN__)
+  json value;
+  const bool ok = js_json_parse(text.data(), static_cast<int>(text.size())) && from_js(0, value);
+  js_json_done();
+  if (!ok) return make_error(Errc::bad_json, "invalid JSON");
+  return value;
+#else
   json value = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false,
                            /*ignore_comments=*/false);
   if (value.is_discarded()) return make_error(Errc::bad_json, "invalid JSON");
   return value;
+#endif
 }
 
 std::string dump_json(const json& value) {

@@ -6,15 +6,14 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
+#include "sio/core/json.hpp"
 #include "sio/engineio/handshake.hpp"
 
 namespace sio::engineio {
 
 namespace {
 
-using nlohmann::json;
+using sio::json;
 
 // The open packet nests two levels deep; anything much deeper is not a handshake. Checked before
 // parsing so that hostile input cannot make the parser build (and later destroy) deep trees.
@@ -47,8 +46,7 @@ bool nesting_within(std::string_view text, std::size_t max_depth) noexcept {
 }
 
 std::string dump_string(const std::string& s) {
-  // Invalid UTF-8 is replaced (U+FFFD) instead of throwing.
-  return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+  return sio::dump_json(json(s));  // invalid UTF-8 is replaced (U+FFFD), never thrown
 }
 
 // A non-negative integer (an integral float such as 25000.0 is accepted, as JavaScript would).
@@ -98,8 +96,9 @@ std::string encode_handshake(const Handshake& handshake) {
 
 Result<Handshake> decode_handshake(std::string_view text) {
   if (!nesting_within(text, kMaxHandshakeDepth)) return bad("handshake nested too deeply");
-  const json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return bad("handshake is not valid JSON");
+  auto parsed = sio::parse_json(text, kMaxHandshakeDepth);
+  if (!parsed) return bad("handshake is not valid JSON");
+  const json& doc = *parsed;
   if (!doc.is_object()) return bad("handshake is not a JSON object");
 
   Handshake handshake;

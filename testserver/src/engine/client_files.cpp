@@ -91,13 +91,25 @@ std::string zlib(const std::string& data, int window_bits) {
 }  // namespace
 
 bool is_client_file(std::string_view name) {
-  static constexpr std::array<std::string_view, 8> kFiles = {
+  static constexpr std::array<std::string_view, 10> kFiles = {
       "socket.io.esm.min.js", "socket.io.esm.min.js.map", "socket.io.js",           "socket.io.js.map",
-      "socket.io.min.js",     "socket.io.min.js.map",     "socket.io.msgpack.min.js", "socket.io.msgpack.min.js.map"};
+      "socket.io.min.js",     "socket.io.min.js.map",     "socket.io.msgpack.min.js", "socket.io.msgpack.min.js.map",
+      // Ours: the WebAssembly of our bundle (its socket.io.js loads it from beside itself), and
+      // the bundle with the WebAssembly embedded.
+      "socket.io.wasm",       "socket.io.single.js"};
   for (auto f : kFiles) {
     if (f == name) return true;
   }
   return false;
+}
+
+std::string content_type_of(std::string_view name) {
+  const auto ends_with = [name](std::string_view suffix) {
+    return name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
+  };
+  if (ends_with(".wasm")) return "application/wasm";
+  if (ends_with(".map")) return "application/json; charset=utf-8";
+  return "application/javascript; charset=utf-8";
 }
 
 std::string pick_encoding(std::string_view accept_encoding) {

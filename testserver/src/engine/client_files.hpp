@@ -7,8 +7,14 @@
 
 namespace sio::server::detail {
 
-// socket.io's CLIENT_FILES: socket.io.js, .min.js, .esm.min.js, .msgpack.min.js and their .map.
+// socket.io's CLIENT_FILES: socket.io.js, .min.js, .esm.min.js, .msgpack.min.js and their .map;
+// and ours: socket.io.wasm (the WebAssembly our socket.io.js fetches from beside itself) and
+// socket.io.single.js (our bundle with the WebAssembly embedded).
 bool is_client_file(std::string_view name);
+
+// The Content-Type of a client file: application/wasm for .wasm (what streaming compilation
+// needs), JSON for .map, JavaScript otherwise.
+std::string content_type_of(std::string_view name);
 
 // What Node answers for an Accept-Encoding header among br, gzip and deflate (accepts/negotiator:
 // highest q, then an exact name over "*", then the client's order); "" for none (identity).

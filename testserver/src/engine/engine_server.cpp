@@ -930,9 +930,7 @@ void HttpConnection::handle_bundle(const Request& req, const std::string& name) 
   // Compressed as Node does it (br, gzip or deflate, as the client accepts; else none).
   const std::string encoding = detail::pick_encoding(header(req, "Accept-Encoding"));
   std::string body = encoding.empty() ? std::move(*file) : detail::compressed(*file, encoding);
-  const bool map = name.size() > 4 && name.compare(name.size() - 4, 4, ".map") == 0;
-  Response res = make(http::status::ok, std::move(body),
-                      map ? "application/json; charset=utf-8" : "application/javascript; charset=utf-8");
+  Response res = make(http::status::ok, std::move(body), detail::content_type_of(name));
   res.set(http::field::cache_control, "public, max-age=0");
   res.set(http::field::etag, etag);
   res.set(http::field::vary, "Accept-Encoding");

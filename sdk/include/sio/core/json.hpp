@@ -30,6 +30,11 @@ inline constexpr std::size_t kMaxJsonDepth = 128;
 // byte order mark is rejected (as JSON.parse does), but so are lone UTF-16 surrogate escapes
 // ("\ud800", accepted by JSON.parse) and numbers beyond double range ("1e400", Infinity in JS).
 // Duplicate keys: the last one wins (as in JS).
+// Compiled with emscripten, the browser's JSON.parse reads the text (nlohmann's parser is not in the
+// wasm) with the same verdicts, and the value is what JavaScript sees: every number is a double,
+// so integers beyond 2^53 are no longer exact, and integral numbers within it ("5", "5.0") are
+// unsigned/integer json numbers; object members come in JavaScript's key order (integer-like keys
+// such as "1" first, ascending; then the others in text order).
 Result<json> parse_json(std::string_view text, std::size_t max_depth = kMaxJsonDepth);
 
 // Serialise like JavaScript's JSON.stringify (compact, UTF-8 kept as is, same escapes), with

@@ -563,7 +563,9 @@ struct ServerOptions {
   // Socket.IO
   std::chrono::milliseconds connect_timeout{45000};
   bool serve_client = true;          // serve client_bundle_file at <path>/socket.io.js if set
-  std::string client_bundle_file;    // e.g. node_modules/socket.io-client/dist/socket.io.js
+  std::string client_bundle_file;    // e.g. node_modules/socket.io-client/dist/socket.io.js; the
+                                     // variants (socket.io.min.js, ..., our socket.io.wasm) are
+                                     // the files of the same name beside it
   std::optional<ConnectionStateRecoveryOptions> connection_state_recovery;
   bool cleanup_empty_child_namespaces = false;
   AdapterFactory adapter;            // default: InMemoryAdapter / SessionAwareAdapter

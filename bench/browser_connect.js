@@ -1,0 +1,181 @@
+// bench/browser_connect.js - the browser client beside socket.io-client's official bundle: bytes
+// the page downloads for the client (raw, gzip -9, brotli q11) and time from the <script> tag to
+// the first "connect" in headless Chromium (/usr/bin/chromium through playwright-core), on loopback
+// and with Chromium's network throttling ("Fast 3G" of DevTools, through the DevTools protocol's
+// Network.emulateNetworkConditions).
+//
+// usage: node bench/browser_connect.js --testserver <sio-testserver> [--wasm-dir build-wasm] [--runs 7]
+//
+// Each bundle is served by its own sio-testserver (--client-bundle FILE: served at /socket.io.js,
+// with its siblings such as socket.io.wasm, compressed as the browser accepts: brotli) with the page
+// bench/browser_page/index.html; only the file behind /socket.io.js differs. Every run is a fresh
+// browser context (empty HTTP cache). Prints the median and the spread of the runs. Not a test.
+"use strict";
+const { spawn } = require("child_process");
+const fs = require("fs");
+const path = require("path");
+const zlib = require("zlib");
+
+const argv = process.argv.slice(2);
+const arg = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : dflt;
+};
+const root = path.join(__dirname, "..");
+const testserver = arg("--testserver");
+const wasmDir = path.resolve(arg("--wasm-dir", path.join(root, "build-wasm")));
+const runs = Number(arg("--runs", process.env.BENCH_BROWSER_RUNS || 7));
+const nodeModules = path.join(root, "tests", "node_modules");
+const pageDir = path.join(__dirname, "browser_page");
+
+function die(message) {
+  console.error(`browser_connect: ${message}`);
+  process.exit(1);
+}
+if (!testserver || !fs.existsSync(testserver)) die(`sio-testserver not found: ${testserver} (--testserver PATH)`);
+
+const bundles = [
+  { name: "socket.io.min.js (official)", file: path.join(nodeModules, "socket.io-client/dist/socket.io.min.js"),
+    parts: [path.join(nodeModules, "socket.io-client/dist/socket.io.min.js")] },
+  { name: "ours: socket.io.js + .wasm", file: path.join(wasmDir, "socket.io.js"),
+    parts: [path.join(wasmDir, "socket.io.js"), path.join(wasmDir, "socket.io.wasm")] },
+  { name: "ours: socket.io.single.js", file: path.join(wasmDir, "socket.io.single.js"),
+    parts: [path.join(wasmDir, "socket.io.single.js")] },
+];
+for (const b of bundles) for (const p of b.parts) if (!fs.existsSync(p)) die(`missing ${p} (scripts/build-wasm.sh)`);
+
+// DevTools' "Fast 3G" preset (bytes per second, ms).
+const kFast3g = { offline: false, latency: 150 * 3.75, downloadThroughput: (1.6 * 1000 * 1000) / 8 * 0.9,
+                  uploadThroughput: (750 * 1000) / 8 * 0.9 };
+
+function sizes(parts) {
+  let raw = 0;
+  let gz = 0;
+  let br = 0;
+  for (const p of parts) {
+    const data = fs.readFileSync(p);
+    raw += data.length;
+    gz += zlib.gzipSync(data, { level: 9 }).length;
+    br += zlib.brotliCompressSync(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  }
+  return { raw, gz, br };
+}
+
+function startServer(bundle) {
+  const proc = spawn(testserver, ["--port", "0", "--client-bundle", bundle, "--static", pageDir],
+                     { stdio: ["ignore", "pipe", "pipe"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`server did not start within 60 s: ${out}`)), 60000);
+    const onData = (d) => {
+      out += d;
+      const m = /listening on http:\/\/[^:]+:(\d+)\//.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, port: Number(m[1]) });
+      }
+    };
+    proc.stdout.on("data", onData);
+    proc.stderr.on("data", onData);
+    proc.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code}): ${out}`));
+    });
+  });
+}
+
+function stopServer(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
+    proc.on("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    proc.kill("SIGTERM");
+  });
+}
+
+// One page load in a fresh context: { fromTag, fromStart } in ms (the script tag / the navigation's
+// start to the first connect).
+async function once(browser, port, throttle) {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    if (throttle) {
+      const cdp = await context.newCDPSession(page);
+      await cdp.send("Network.enable");
+      await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+      await cdp.send("Network.emulateNetworkConditions", throttle);
+    }
+    await page.goto(`http://127.0.0.1:${port}/index.html`);
+    const t = await page.waitForFunction(() => window.__connect !== undefined &&
+                                         { tag: window.__connect - window.__t0, start: window.__connect },
+                                         null, { timeout: 120000, polling: 10 }).then((h) => h.jsonValue());
+    return { fromTag: t.tag, fromStart: t.start };
+  } finally {
+    await context.close();
+  }
+}
+
+const median = (xs) => {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+(async () => {
+  const { chromium } = require("playwright-core");
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+           "--disable-quic", "--no-first-run", "--disable-sync"],
+  });
+  const results = [];
+  try {
+    for (const b of bundles) {
+      const server = await startServer(b.file);
+      try {
+        const r = { bundle: b, size: sizes(b.parts) };
+        for (const [key, throttle] of [["loopback", null], ["fast3g", kFast3g]]) {
+          await once(browser, server.port, throttle);  // warm-up (the server's compression cache)
+          const tags = [];
+          const starts = [];
+          for (let i = 0; i < runs; i++) {
+            const t = await once(browser, server.port, throttle);
+            tags.push(t.fromTag);
+            starts.push(t.fromStart);
+          }
+          r[key] = { tag: median(tags), start: median(starts), min: Math.min(...tags), max: Math.max(...tags) };
+        }
+        results.push(r);
+      } finally {
+        await stopServer(server.proc);
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  const official = results[0];
+  const kb = (n) => (n / 1024).toFixed(1);
+  const line = (cells) => console.log(cells.map((c, i) => (i === 0 ? String(c).padEnd(30) : String(c).padStart(11))).join(" "));
+  console.log(`browser client: headless Chromium ${browser.version ? "" : ""}(/usr/bin/chromium), ${runs} runs each ` +
+              "(median; min-max of script tag -> connect in brackets), fresh context per run");
+  line(["bundle", "raw KiB", "gzip KiB", "brotli KiB", "gzip ratio"]);
+  for (const r of results) {
+    line([r.bundle.name, kb(r.size.raw), kb(r.size.gz), kb(r.size.br), (r.size.gz / official.size.gz).toFixed(2)]);
+  }
+  line(["time to first connect (ms)", "loopback", "ratio", "Fast 3G", "ratio"]);
+  for (const r of results) {
+    line([r.bundle.name, r.loopback.tag.toFixed(0), (r.loopback.tag / official.loopback.tag).toFixed(2),
+          r.fast3g.tag.toFixed(0), (r.fast3g.tag / official.fast3g.tag).toFixed(2)]);
+    line(["  (spread)", `${r.loopback.min.toFixed(0)}-${r.loopback.max.toFixed(0)}`, "",
+          `${r.fast3g.min.toFixed(0)}-${r.fast3g.max.toFixed(0)}`, ""]);
+  }
+  line(["from navigation start (ms)", "loopback", "", "Fast 3G", ""]);
+  for (const r of results) line([r.bundle.name, r.loopback.start.toFixed(0), "", r.fast3g.start.toFixed(0), ""]);
+  for (const r of results) {
+    console.log(`RESULT bundle="${r.bundle.name}" raw=${r.size.raw} gzip=${r.size.gz} brotli=${r.size.br} ` +
+                `loopback_ms=${r.loopback.tag.toFixed(1)} fast3g_ms=${r.fast3g.tag.toFixed(1)}`);
+  }
+})().catch((e) => die(e.stack || String(e)));
