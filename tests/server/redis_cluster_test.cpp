@@ -380,3 +380,15 @@ TEST_F(RedisFailureTest, RestartDeadPeerMalformed) {
 }
 
 }  // namespace
+
+// sio-testserver --redis: two processes of the demo server on one Redis pass chat messages between
+// their clients (tests/server/redis/testserver_cli.js).
+TEST(RedisTestServer, TwoProcessesOnOneRedisShareTheChat) {
+  sio_test::RedisServer redis;
+  ASSERT_TRUE(redis.start()) << redis.output();
+  const auto r = sio_test::run_node("redis/testserver_cli.js",
+                                    {"--redis-port", std::to_string(redis.port()), "--server", SIO_TESTSERVER}, 120s);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("PASS testserver-redis-chat-crosses-processes\n"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("DONE ok"), std::string::npos) << r.output;
+}
