@@ -645,6 +645,24 @@ TEST_P(ClientSuite, AckTimeouts) {
   EXPECT_EQ(ok.get(), json::array({1}));
 }
 
+// Binary both ways on a connected socket whose "bin-back" events `r` records: bytes in an emit and
+// in its ack, the server's event with nested bytes, and a 200 KB blob echoed inside an object.
+void expect_binary_both_ways(sio::Socket& socket, Recorder& r) {
+  auto ack = socket.emit_with_ack("bin", sio::Bytes{1, 2, 3, 0, 255});
+  ASSERT_TRUE(ready(ack));
+  EXPECT_EQ(ack.get(), json::array({bytes({9, 8, 7})}));
+  auto back = r.wait("bin-back");
+  ASSERT_TRUE(back);
+  EXPECT_EQ((*back)[0], bytes({255, 0, 3, 2, 1}));
+  EXPECT_EQ((*back)[1]["original"], bytes({1, 2, 3, 0, 255}));
+  EXPECT_EQ((*back)[1]["list"], json::array({bytes({1, 2}), "x"}));
+  sio::Bytes big(200000);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint8_t>(i * 7);
+  auto echo = socket.emit_with_ack("echo", json{{"blob", sio::binary(big)}});
+  ASSERT_TRUE(ready(echo));
+  EXPECT_EQ(echo.get(), json::array({{{"blob", sio::binary(big)}}}));
+}
+
 TEST_P(ClientSuite, BinaryBothWays) {
   Recorder r;
   auto manager = sio::Manager::create(url_, options());
@@ -654,20 +672,7 @@ TEST_P(ClientSuite, BinaryBothWays) {
   socket->connect();
   ASSERT_TRUE(r.wait("connect"));
   ASSERT_TRUE(settle(r));
-  auto ack = socket->emit_with_ack("bin", sio::Bytes{1, 2, 3, 0, 255});
-  ASSERT_TRUE(ready(ack));
-  EXPECT_EQ(ack.get(), json::array({bytes({9, 8, 7})}));
-  auto back = r.wait("bin-back");
-  ASSERT_TRUE(back);
-  EXPECT_EQ((*back)[0], bytes({255, 0, 3, 2, 1}));
-  EXPECT_EQ((*back)[1]["original"], bytes({1, 2, 3, 0, 255}));
-  EXPECT_EQ((*back)[1]["list"], json::array({bytes({1, 2}), "x"}));
-  // a larger payload, binary nested in an ack
-  sio::Bytes big(200000);
-  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint8_t>(i * 7);
-  auto echo = socket->emit_with_ack("echo", json{{"blob", sio::binary(big)}});
-  ASSERT_TRUE(ready(echo));
-  EXPECT_EQ(echo.get(), json::array({{{"blob", sio::binary(big)}}}));
+  ASSERT_NO_FATAL_FAILURE(expect_binary_both_ways(*socket, r));
 }
 
 TEST_P(ClientSuite, OnAnyAndOnAnyOutgoing) {
@@ -1420,19 +1425,7 @@ TEST_P(ClientMsgpack, EventsAcksBinaryNamespaces) {
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, json::array({"x", 2}));
 
-  auto ack = socket->emit_with_ack("bin", sio::Bytes{1, 2, 3, 0, 255});
-  ASSERT_TRUE(ready(ack));
-  EXPECT_EQ(ack.get(), json::array({bytes({9, 8, 7})}));
-  auto bin_back = r.wait("bin-back");
-  ASSERT_TRUE(bin_back);
-  EXPECT_EQ((*bin_back)[0], bytes({255, 0, 3, 2, 1}));
-  EXPECT_EQ((*bin_back)[1]["original"], bytes({1, 2, 3, 0, 255}));
-  EXPECT_EQ((*bin_back)[1]["list"], json::array({bytes({1, 2}), "x"}));
-  sio::Bytes big(200000);
-  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint8_t>(i * 7);
-  auto echo = socket->emit_with_ack("echo", json{{"blob", sio::binary(big)}});
-  ASSERT_TRUE(ready(echo));
-  EXPECT_EQ(echo.get(), json::array({{{"blob", sio::binary(big)}}}));
+  ASSERT_NO_FATAL_FAILURE(expect_binary_both_ways(*socket, r));
 
   // the server asks, the client acknowledges
   socket->emit("ask-me", "q1");
