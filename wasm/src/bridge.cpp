@@ -24,6 +24,7 @@
 
 #include "sio/client.hpp"
 #include "sio/core/json.hpp"
+#include "sio/core/timer_delay.hpp"
 #include "sio/socketio/packet.hpp"
 
 namespace sio::detail {
@@ -135,8 +136,6 @@ sio::Socket* find_socket(int m, const char* nsp) {
   return it == e->sockets.end() ? nullptr : it->second.get();
 }
 
-std::chrono::milliseconds ms_of(double v) { return std::chrono::milliseconds(static_cast<std::int64_t>(v)); }
-
 void send_args(int m, int kind, const std::string& nsp, const json& args, double ack) {
   const std::string text = dump_for_js(args);
   js_socket_event(m, kind, nsp.c_str(), text.data(), static_cast<int>(text.size()), nullptr, 0, ack);
@@ -197,11 +196,11 @@ EMSCRIPTEN_KEEPALIVE int sio_manager_new(const char* config) {
                                                  it->get<double>() < 1e18) {
     o.reconnection_attempts = static_cast<std::uint64_t>(it->get<double>());
   }
-  o.reconnection_delay = ms_of(num("reconnectionDelay", 1000));
-  o.reconnection_delay_max = ms_of(num("reconnectionDelayMax", 5000));
+  o.reconnection_delay = sio::timer_delay(num("reconnectionDelay", 1000));
+  o.reconnection_delay_max = sio::timer_delay(num("reconnectionDelayMax", 5000));
   o.randomization_factor = num("randomizationFactor", 0.5);
   const double timeout = num("timeout", -1);
-  o.timeout = timeout >= 0 ? std::optional(ms_of(timeout)) : std::nullopt;
+  o.timeout = timeout >= 0 ? std::optional(sio::timer_delay(timeout)) : std::nullopt;
   o.auto_connect = false;  // api.js opens and connects
 
   const int id = g_next_manager++;
@@ -252,10 +251,10 @@ EMSCRIPTEN_KEEPALIVE void sio_set_option(int m, int which, double v) {
       mgr.set_reconnection_attempts(v >= 0 && v < 1e18 ? static_cast<std::uint64_t>(v)
                                                        : std::numeric_limits<std::uint64_t>::max());
       break;
-    case 1: mgr.set_reconnection_delay(ms_of(std::max(0.0, v))); break;
-    case 2: mgr.set_reconnection_delay_max(ms_of(std::max(0.0, v))); break;
+    case 1: mgr.set_reconnection_delay(sio::timer_delay(std::max(0.0, v))); break;
+    case 2: mgr.set_reconnection_delay_max(sio::timer_delay(std::max(0.0, v))); break;
     case 3: mgr.set_randomization_factor(v); break;
-    case 4: mgr.set_timeout(v >= 0 ? std::optional(ms_of(v)) : std::nullopt); break;
+    case 4: mgr.set_timeout(v >= 0 ? std::optional(sio::timer_delay(v)) : std::nullopt); break;
     default: break;
   }
 }
@@ -299,7 +298,7 @@ EMSCRIPTEN_KEEPALIVE void sio_socket_add(int m, const char* nsp, double ack_time
   Entry* e = find(m);
   if (!e || e->sockets.count(nsp)) return;
   sio::SocketOptions o;
-  if (ack_timeout >= 0) o.ack_timeout = ms_of(ack_timeout);
+  if (ack_timeout >= 0) o.ack_timeout = sio::timer_delay(ack_timeout);
   o.retries = retries > 0 ? static_cast<std::uint32_t>(retries) : 0;
   const std::string name = nsp;
   o.auth_async = [m, name](sio::AuthAnswer answer) {
@@ -378,7 +377,7 @@ EMSCRIPTEN_KEEPALIVE int sio_emit(int m, const char* nsp, const char* args, doub
   std::string event = (*parsed)[0].get<std::string>();
   parsed->erase(parsed->begin());
   sio::Emitter emitter = it->second->emitter();
-  if (timeout >= 0) emitter.timeout(ms_of(timeout));
+  if (timeout >= 0) emitter.timeout(sio::timer_delay(timeout));
   if (is_volatile) emitter.volatile_();
   sio::AckCallback ack;
   if (token >= 0) {
