@@ -415,3 +415,10 @@ TEST(AppsConfig, EnvFileAndOptions) {
 }
 
 }  // namespace
+
+TEST(AppsLog, ControlCharactersOfAMessageAreEscaped) {
+  EXPECT_EQ(sio::apps::log_line("forwarder", "refused \"bob\""), "[forwarder] refused \"bob\"");
+  EXPECT_EQ(sio::apps::log_line("forwarder", std::string("a\nb\r\x1b[31m\x7f\0z", 12)),
+            "[forwarder] a\\x0ab\\x0d\\x1b[31m\\x7f\\x00z");
+  EXPECT_EQ(sio::apps::log_line("app", "caf\xc3\xa9"), "[app] caf\xc3\xa9");  // UTF-8 kept
+}

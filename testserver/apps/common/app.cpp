@@ -250,9 +250,23 @@ void serve_static_files_after(server::Server& server, const std::string& dir) {
   };
 }
 
-void log(std::string_view app, std::string_view message) {
-  std::cerr << "[" << app << "] " << message << std::endl;
+std::string log_line(std::string_view app, std::string_view message) {
+  std::string line = "[" + std::string(app) + "] ";
+  for (const char c : message) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      line += "\\x";
+      line += kHex[byte >> 4];
+      line += kHex[byte & 0xf];
+    } else {
+      line += c;
+    }
+  }
+  return line;
 }
+
+void log(std::string_view app, std::string_view message) { std::cerr << log_line(app, message) << std::endl; }
 
 std::string installed_asset(std::string_view relative) {
   std::error_code ec;

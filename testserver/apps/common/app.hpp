@@ -78,8 +78,10 @@ server::HttpResponse json_response(unsigned status, const json& body);
 // the handler already installed on the server's engine, if any, does not take.
 void serve_static_files_after(server::Server& server, const std::string& dir);
 
-// Prints "[app] message" on stderr.
+// Prints "[app] message" on stderr, one line: control characters of the message (which may carry
+// what a client sent: user names, namespaces) are written as \xNN (log_line).
 void log(std::string_view app, std::string_view message);
+std::string log_line(std::string_view app, std::string_view message);
 
 // A file or directory the build puts beside the apps' executables (sio-apps-assets/ next to the
 // running executable, found through /proc/self/exe), or, installed, <prefix>/share/sio/apps-assets
