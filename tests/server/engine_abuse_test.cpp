@@ -106,6 +106,19 @@ class HeapPeak {
   std::thread thread_;
 };
 
+// Reads Socket.IO events until "end" (answering pings), counting "big" events in `count`;
+// returns the count, or -1 - count when the connection ended first.
+int read_until_end(Raw& c, std::atomic<int>& count, std::chrono::seconds limit = 300s) {
+  const auto end = Clock::now() + limit;
+  while (Clock::now() < end) {
+    auto f = c.ws_read_data(true, 60s);
+    if (!f || f->opcode == 8) return -1 - count.load();
+    if (f->payload.rfind("42[\"big\"", 0) == 0) ++count;
+    if (f->payload.rfind("42[\"end\"", 0) == 0) return count.load();
+  }
+  return -1 - count.load();
+}
+
 class EngineAbuseTest : public ::testing::Test {
  protected:
   void start(ServerOptions options) {
@@ -201,6 +214,20 @@ class EngineAbuseTest : public ::testing::Test {
     on_server([&] { server_->emit("end"); });
   }
 
+  // broadcast() while the well-behaved peer `reader` reads on another thread (the broadcast keeps
+  // pace with it); returns what read_until_end returned for it.
+  int broadcast_read_by(Raw& reader, int count, bool volatile_) {
+    std::atomic<int> delivered{0};
+    std::atomic<bool> reader_done{false};
+    auto read = std::async(std::launch::async, [&] {
+      const int n = read_until_end(reader, delivered);
+      reader_done = true;
+      return n;
+    });
+    broadcast(count, volatile_, &delivered, &reader_done);
+    return read.get();
+  }
+
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
   std::unique_ptr<Server> server_;
@@ -210,19 +237,6 @@ class EngineAbuseTest : public ::testing::Test {
   std::condition_variable cv_;
   std::map<std::string, std::string> reasons_;
 };
-
-// Reads Socket.IO events until "end" (answering pings), counting "big" events in `count`;
-// returns the count, or -1 - count when the connection ended first.
-int read_until_end(Raw& c, std::atomic<int>& count, std::chrono::seconds limit = 300s) {
-  const auto end = Clock::now() + limit;
-  while (Clock::now() < end) {
-    auto f = c.ws_read_data(true, 60s);
-    if (!f || f->opcode == 8) return -1 - count.load();
-    if (f->payload.rfind("42[\"big\"", 0) == 0) ++count;
-    if (f->payload.rfind("42[\"end\"", 0) == 0) return count.load();
-  }
-  return -1 - count.load();
-}
 
 constexpr std::size_t kLimit = 4u << 20;
 
@@ -252,15 +266,7 @@ TEST_F(EngineAbuseTest, PeerThatStopsReadingIsBoundedThenClosed) {
   HeapPeak heap;
 
   constexpr int kCount = 60'000;  // 60 MB
-  std::atomic<int> delivered{0};
-  std::atomic<bool> reader_done{false};
-  auto good_count = std::async(std::launch::async, [&] {
-    const int n = read_until_end(good, delivered);
-    reader_done = true;
-    return n;
-  });
-  broadcast(kCount, /*volatile_=*/false, &delivered, &reader_done);
-  EXPECT_EQ(good_count.get(), kCount);
+  EXPECT_EQ(broadcast_read_by(good, kCount, /*volatile_=*/false), kCount);
 
   EXPECT_EQ(reason_of(slow_id), "send buffer full");
   // Closed by the server while the peer still reads nothing: the descriptor is released.
@@ -286,15 +292,7 @@ TEST_F(EngineAbuseTest, VolatilePacketsAreDroppedForAPeerThatDoesNotRead) {
   HeapPeak heap;
 
   constexpr int kCount = 60'000;
-  std::atomic<int> delivered{0};
-  std::atomic<bool> reader_done{false};
-  auto good_count = std::async(std::launch::async, [&] {
-    const int n = read_until_end(good, delivered);
-    reader_done = true;
-    return n;
-  });
-  broadcast(kCount, /*volatile_=*/true, &delivered, &reader_done);
-  EXPECT_GT(good_count.get(), 0);
+  EXPECT_GT(broadcast_read_by(good, kCount, /*volatile_=*/true), 0);
   EXPECT_LT(heap.growth(), 24u << 20) << "the heap grew by " << heap.growth() << " bytes";
 
   EXPECT_EQ(client_count(), 2u);
