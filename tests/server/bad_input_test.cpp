@@ -43,6 +43,7 @@
 
 #include "node_runner.hpp"
 #include "raw_peer.hpp"
+#include "server_thread.hpp"
 
 using namespace std::chrono_literals;
 using sio::json;
@@ -123,17 +124,9 @@ class BadInputTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (server_) {
-      boost::asio::post(io_, [this] {
-        server_->close();
-        work_.reset();
-      });
-      const auto until = Clock::now() + 5s;
-      while (!io_.stopped() && Clock::now() < until) std::this_thread::sleep_for(10ms);
-      io_.stop();
-      if (thread_.joinable()) thread_.join();
-      server_.reset();
-    }
+    if (!server_) return;
+    sio_test::stop_server_thread(io_, work_, thread_, [this] { server_->close(); }, 5s);
+    server_.reset();
   }
 
   std::size_t client_count() {

@@ -52,6 +52,7 @@
 #include "sio/server/server.hpp"
 
 #include "raw_peer.hpp"
+#include "server_thread.hpp"
 
 using namespace std::chrono_literals;
 using sio::json;
@@ -136,14 +137,7 @@ class EngineAbuseTest : public ::testing::Test {
 
   void TearDown() override {
     if (!server_) return;
-    boost::asio::post(io_, [this] {
-      server_->close();
-      work_.reset();
-    });
-    const auto until = Clock::now() + 10s;
-    while (!io_.stopped() && Clock::now() < until) std::this_thread::sleep_for(10ms);
-    io_.stop();
-    if (thread_.joinable()) thread_.join();
+    sio_test::stop_server_thread(io_, work_, thread_, [this] { server_->close(); }, 10s);
     server_.reset();
   }
 

@@ -29,6 +29,7 @@
 #include "sio/server/server.hpp"
 
 #include "node_runner.hpp"
+#include "server_thread.hpp"
 
 using namespace std::chrono_literals;
 using sio::json;
@@ -65,15 +66,7 @@ class InteropTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    boost::asio::post(io_, [this] {
-      server_->close();
-      work_.reset();
-    });
-    // Engine.IO should let io.run() return once closed; don't hang the suite if it does not.
-    const auto until = std::chrono::steady_clock::now() + 5s;
-    while (!io_.stopped() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
-    io_.stop();
-    if (thread_.joinable()) thread_.join();
+    sio_test::stop_server_thread(io_, work_, thread_, [this] { server_->close(); }, 5s);
     server_.reset();
     demo_.reset();
   }
