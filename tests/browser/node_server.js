@@ -4,7 +4,8 @@
 // the test page (--static DIR) and our bundle at /socket.io.js (--bundle FILE; its socket.io.wasm,
 // from the same directory, at /socket.io.wasm).
 //
-// usage: node node_server.js --bundle FILE --static DIR
+// usage: node node_server.js --bundle FILE --static DIR [--parser msgpack]
+// (--parser msgpack: the server speaks socket.io-msgpack-parser, npm.)
 // Prints "listening on http://127.0.0.1:<port>/" once bound (on a free port).
 "use strict";
 const fs = require("fs");
@@ -19,6 +20,11 @@ const arg = (name) => {
 };
 const bundle = arg("--bundle");
 const staticDir = arg("--static");
+const parserName = arg("--parser") || "default";
+if (parserName !== "default" && parserName !== "msgpack") {
+  console.error(`node_server.js: unknown parser ${parserName} (default or msgpack)`);
+  process.exit(2);
+}
 
 const types = { ".html": "text/html; charset=utf-8", ".js": "application/javascript; charset=utf-8",
                 ".css": "text/css; charset=utf-8", ".wasm": "application/wasm" };
@@ -52,6 +58,7 @@ const io = new Server(httpServer, {
   pingInterval: 1000,
   pingTimeout: 2000,
   connectionStateRecovery: { maxDisconnectionDuration: 60000, skipMiddlewares: true },
+  ...(parserName === "msgpack" ? { parser: require("socket.io-msgpack-parser") } : {}),
 });
 
 function install(socket) {

@@ -370,6 +370,31 @@ function queryObject(search, q) {
   return o;
 }
 
+// ---- the parser option --------------------------------------------------------------------
+
+// socket.io-client takes the wire format as an object: `parser: require("socket.io-msgpack-parser")`
+// (or socket.io-parser, the default). This client has both formats in C++ (sio::socketio::Parser);
+// the object only tells which one: socket.io-msgpack-parser's Encoder writes a packet as one
+// binary message holding a MessagePack map (first byte 0x8N: a fixmap), socket.io-parser's as
+// the text '2["x"]'. Any other parser is refused (it would need its own code).
+function parserName(parser) {
+  if (parser == null) return "default";
+  var out;
+  try {
+    out = new parser.Encoder().encode({ type: 2, nsp: "/", data: ["x"] });
+  } catch (e) {
+    out = null;
+  }
+  var first = out && out.length === 1 ? out[0] : null;
+  if (first === '2["x"]') return "default";
+  if (first && (first instanceof ArrayBuffer || ArrayBuffer.isView(first))) {
+    var bytes = first instanceof ArrayBuffer ? new Uint8Array(first)
+                                             : new Uint8Array(first.buffer, first.byteOffset, first.byteLength);
+    if (bytes.length > 1 && (bytes[0] & 0xf0) === 0x80) return "msgpack";
+  }
+  throw new Error("socket.io: unsupported parser (socket.io-parser and socket.io-msgpack-parser are supported)");
+}
+
 // ---- Manager ------------------------------------------------------------------------------
 
 function Engine(manager) {
@@ -424,8 +449,11 @@ function Manager(uri, opts) {
     url: parsed.http, path: path, addTrailingSlash: opts.addTrailingSlash !== false,
     query: queryObject(parsed.search, opts.query), transports: transports, upgrade: opts.upgrade !== false,
     rememberUpgrade: !!opts.rememberUpgrade, eio: opts.EIO === 3 ? 3 : 4, extraHeaders: opts.extraHeaders || {},
-    withCredentials: !!opts.withCredentials
+    withCredentials: !!opts.withCredentials, parser: parserName(opts.parser)
   };
+  if (this._engineConfig.parser !== "default" && opts.EIO === 3) {
+    throw new Error("socket.io: socket.io-msgpack-parser needs protocol v5 (not EIO: 3)");
+  }
   this._id = 0;
   var self = this;
   SIO.whenReady(function () { self._ensure(); });

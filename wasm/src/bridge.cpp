@@ -26,6 +26,7 @@
 #include "sio/core/json.hpp"
 #include "sio/core/timer_delay.hpp"
 #include "sio/socketio/packet.hpp"
+#include "sio/socketio/parser.hpp"
 
 namespace sio::detail {
 int live_managers();  // client/src/backend.hpp
@@ -154,7 +155,8 @@ EMSCRIPTEN_KEEPALIVE void sio_push_bin(const char* p, int len) {
 
 // config: {url, path, query: {k: v}, transports, upgrade, rememberUpgrade, eio, reconnection,
 // reconnectionAttempts (null: Infinity), reconnectionDelay, reconnectionDelayMax,
-// randomizationFactor, timeout (< 0: none), extraHeaders: {k: v}, withCredentials}. 0: bad config.
+// randomizationFactor, timeout (< 0: none), extraHeaders: {k: v}, withCredentials, parser:
+// "default" | "msgpack"}. 0: bad config.
 EMSCRIPTEN_KEEPALIVE int sio_manager_new(const char* config) {
   auto parsed = parse_from_js(config);
   if (!parsed || !parsed->is_object()) return 0;
@@ -191,6 +193,12 @@ EMSCRIPTEN_KEEPALIVE int sio_manager_new(const char* config) {
   o.remember_upgrade = flag("rememberUpgrade", false);
   o.with_credentials = flag("withCredentials", false);
   o.eio3 = num("eio", 4) == 3;
+  // The wire format (api.js recognises socket.io-msgpack-parser in io(url, { parser })).
+  const std::string parser = c.value("parser", std::string("default"));
+  if (parser != "default") {
+    o.parser = sio::socketio::parser_by_name(parser);
+    if (!o.parser || o.eio3) return 0;  // MessagePack is protocol v5 only
+  }
   o.reconnection = flag("reconnection", true);
   if (auto it = c.find("reconnectionAttempts"); it != c.end() && it->is_number() && it->get<double>() >= 0 &&
                                                  it->get<double>() < 1e18) {
