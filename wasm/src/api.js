@@ -171,7 +171,7 @@ var SIO = {
     else if (kind === 2) args = b ? [a, new Error(b)] : [a];
     else if (kind === 4 || kind === 5) args = [attempt];
     if (kind === 2) mgr.engine._transport = "";
-    mgr.emitReserved.apply(mgr, [names[kind]].concat(args));
+    deliver(mgr, [names[kind]].concat(args));
     if (kind === 7) SIO.idle(m);
   },
   socketEvent: function (m, kind, nsp, a, b, ackId) {
@@ -180,13 +180,13 @@ var SIO = {
     var socket = mgr && mgr.nsps[nsp];
     if (!socket) return;
     if (kind === 0) {
-      socket.emitReserved("connect");
+      deliver(socket, ["connect"]);
     } else if (kind === 1) {
       var err = new Error(a);
       if (b) err.data = decode(b, bins);
-      socket.emitReserved("connect_error", err);
+      deliver(socket, ["connect_error", err]);
     } else if (kind === 2) {
-      socket.emitReserved("disconnect", a, b ? { description: b } : undefined);
+      deliver(socket, ["disconnect", a, b ? { description: b } : undefined]);
       SIO.idle(m);
     } else {
       var args = decode(a, bins);
@@ -197,7 +197,7 @@ var SIO = {
       }
       if (ackId >= 0) args.push(socket._ackFn(ackId));
       socket._any.slice().forEach(function (fn) { safeCall(fn, socket, args); });
-      socket.emitReserved.apply(socket, args);
+      deliver(socket, args);
     }
   },
   ack: function (m, token, err, text) {
@@ -263,73 +263,29 @@ var SIO = {
     if (!mgr) return;
     var engine = mgr.engine;
     if (kind === 0) {
-      engine.emitReserved("open");
+      deliver(engine, ["open"]);
     } else if (kind === 1) {
-      engine.emitReserved("upgrade", engine.transport);
+      deliver(engine, ["upgrade", engine.transport]);
     } else {
-      engine.emitReserved("close");
+      deliver(engine, ["close"]);
       SIO.idle(m);
     }
   }
 };
 
-// ---- Emitter (component-emitter's API) ----------------------------------------------------
+// ---- Emitter ------------------------------------------------------------------------------
 
-function Emitter() {}
-Emitter.prototype.on = Emitter.prototype.addEventListener = function (event, fn) {
-  this._callbacks = this._callbacks || {};
-  (this._callbacks["$" + event] = this._callbacks["$" + event] || []).push(fn);
-  return this;
-};
-Emitter.prototype.once = function (event, fn) {
-  var self = this;
-  function on() {
-    self.off(event, on);
-    fn.apply(this, arguments);
+// Emitter is @socket.io/component-emitter (npm), socket.io-client's own, pasted before this file
+// by the build (wasm/wrap_commonjs.js, another --post-js). As in socket.io-client, a listener
+// that throws ends that emit; here the exception is also kept from unwinding through the C++
+// client (every emit that C++ starts goes through deliver) and reported on its own.
+function deliver(target, args) {
+  try {
+    target.emitReserved.apply(target, args);
+  } catch (e) {
+    report(e);
   }
-  on.fn = fn;
-  this.on(event, on);
-  return this;
-};
-Emitter.prototype.off = Emitter.prototype.removeListener = Emitter.prototype.removeAllListeners =
-  Emitter.prototype.removeEventListener = function (event, fn) {
-    this._callbacks = this._callbacks || {};
-    if (arguments.length === 0) {
-      this._callbacks = {};
-      return this;
-    }
-    var list = this._callbacks["$" + event];
-    if (!list) return this;
-    if (arguments.length === 1) {
-      delete this._callbacks["$" + event];
-      return this;
-    }
-    for (var i = 0; i < list.length; i++) {
-      if (list[i] === fn || list[i].fn === fn) {
-        list.splice(i, 1);
-        break;
-      }
-    }
-    if (!list.length) delete this._callbacks["$" + event];
-    return this;
-  };
-Emitter.prototype.emit = Emitter.prototype.emitReserved = function (event) {
-  this._callbacks = this._callbacks || {};
-  var args = Array.prototype.slice.call(arguments, 1);
-  var list = this._callbacks["$" + event];
-  if (list) {
-    list = list.slice();
-    for (var i = 0; i < list.length; i++) safeCall(list[i], this, args);
-  }
-  return this;
-};
-Emitter.prototype.listeners = function (event) {
-  this._callbacks = this._callbacks || {};
-  return this._callbacks["$" + event] || [];
-};
-Emitter.prototype.hasListeners = function (event) {
-  return !!this.listeners(event).length;
-};
+}
 
 function inherit(Child) {
   Child.prototype = Object.create(Emitter.prototype);
