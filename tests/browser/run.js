@@ -4,6 +4,7 @@
 //        node run.js --bundle <socket.io.js> --server node
 //        node run.js --bundle <socket.io.js> --server demo --testserver <sio-testserver> --static <web-demo>
 //        node run.js --bundle <socket.io.js> --server ours|node [--testserver ...] --static <build of examples/chat>
+//        [--parser msgpack] [--modes polling,websocket,upgrade]
 //
 // Starts the server (sio-testserver with DemoApp, or node_server.js: the official Socket.IO 4.8
 // server) on a free port, serving tests/browser/page/ and the bundle at /socket.io.js; loads the
@@ -27,9 +28,13 @@ const bundle = arg("--bundle");
 const serverKind = arg("--server") || "ours";
 const testserver = arg("--testserver");
 const modes = (arg("--modes") || "polling,websocket,upgrade").split(",");
+// --parser msgpack: the server speaks socket.io-msgpack-parser, and the page (a copy of
+// tests/browser/page/ in a temporary directory) gets the npm parser bundled by esbuild as the
+// global msgpackParser, which tests.js passes to every io().
+const parserName = arg("--parser") || "default";
 // The page: tests/browser/page/ (the JS API tests), or --static <dir> (web-demo/ with --server demo;
 // the em++ build of examples/chat, whose index.html reports the same window.__results/__done).
-const pageDir = arg("--static") || path.join(__dirname, "page");
+let pageDir = arg("--static") || path.join(__dirname, "page");
 
 let failures = 0;
 const pass = (what) => console.log(`PASS ${what}`);
@@ -56,13 +61,13 @@ function startServer() {
   if (serverKind === "ours") {
     cmd = testserver;
     args = ["--port", "0", "--client-bundle", bundle, "--static", pageDir, "--recovery",
-            "--ping-interval", "1000", "--ping-timeout", "2000"];
+            "--ping-interval", "1000", "--ping-timeout", "2000", "--parser", parserName];
   } else if (serverKind === "demo") {
     cmd = testserver;
     args = ["--port", "0", "--client-bundle", bundle, "--static", pageDir];
   } else {
     cmd = process.execPath;
-    args = [path.join(__dirname, "node_server.js"), "--bundle", bundle, "--static", pageDir];
+    args = [path.join(__dirname, "node_server.js"), "--bundle", bundle, "--static", pageDir, "--parser", parserName];
   }
   const proc = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
   return new Promise((resolve, reject) => {
@@ -226,10 +231,31 @@ async function runDemo(browser, port) {
   await context.close();
 }
 
+// A copy of the page with socket.io-msgpack-parser (npm) bundled by esbuild (npm) as the global
+// msgpackParser, loaded before tests.js. Returns the copy's directory.
+async function pageWithMsgpackParser() {
+  const os = require("os");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sio-browser-msgpack-"));
+  fs.cpSync(pageDir, dir, { recursive: true });
+  await require("esbuild").build({
+    stdin: { contents: 'module.exports = require("socket.io-msgpack-parser");', resolveDir: dir },
+    bundle: true, format: "iife", globalName: "msgpackParser", platform: "browser",
+    outfile: path.join(dir, "msgpack-parser.js"), nodePaths: [path.join(__dirname, "..", "node_modules")],
+    logLevel: "silent",
+  });
+  const index = path.join(dir, "index.html");
+  const html = fs.readFileSync(index, "utf8");
+  if (!html.includes('<script src="tests.js">')) throw new Error("index.html: no tests.js script tag");
+  fs.writeFileSync(index, html.replace('<script src="tests.js">', '<script src="msgpack-parser.js"></script>\n<script src="tests.js">'));
+  return dir;
+}
+
 (async () => {
   let server;
   let browser;
+  let copy;
   try {
+    if (parserName === "msgpack") pageDir = copy = await pageWithMsgpackParser();
     server = await startServer();
     if (serverKind === "ours") await checkServing(server.port);
     const { chromium } = require("playwright-core");
@@ -246,6 +272,7 @@ async function runDemo(browser, port) {
   } finally {
     if (browser) await browser.close().catch(() => {});
     if (server) await stopServer(server.proc);
+    if (copy) fs.rmSync(copy, { recursive: true, force: true });
   }
   console.log(failures ? `${failures} check(s) failed` : "all checks passed");
   process.exit(failures ? 1 : 0);

@@ -8,6 +8,9 @@ const params = new URLSearchParams(location.search);
 const mode = params.get("mode") || "upgrade";
 const transports = mode === "polling" ? ["polling"] : mode === "websocket" ? ["websocket"] : ["polling", "websocket"];
 const base = location.origin;
+// run.js --parser msgpack adds socket.io-msgpack-parser (npm, bundled by esbuild) as the global
+// msgpackParser: every socket of the page then passes it, as socket.io-client users do.
+const parser = window.msgpackParser;
 const results = (window.__results = []);
 window.__done = false;
 
@@ -68,7 +71,7 @@ function next(emitter, event, ms = kWaitMs) {
   });
 }
 function open(nsp = "", opts = {}) {
-  return io(base + nsp, Object.assign({ forceNew: true, transports }, opts));
+  return io(base + nsp, Object.assign({ forceNew: true, transports, parser }, opts));
 }
 async function connected(socket) {
   if (!socket.connected) await next(socket, "connect");
@@ -225,8 +228,8 @@ test("server asks with an ack; the listener's ack function answers", async () =>
 
 test("namespaces multiplexed on one Manager", async () => {
   const root = track(open());
-  const chat = track(io(base + "/chat", { transports }));
-  const chat2 = track(io(base + "/chat", { transports }));
+  const chat = track(io(base + "/chat", { transports, parser }));
+  const chat2 = track(io(base + "/chat", { transports, parser }));
   await connected(root);
   await connected(chat);
   check(chat2 !== chat && chat2.io !== chat.io, "same namespace again: a new Manager");
@@ -287,7 +290,7 @@ test("manager events: open, ping, close, reconnect_attempt, reconnect", async ()
 test("reconnection gives up: reconnect_error, reconnect_failed", async () => {
   // A port that refuses connections: this page's port + nothing listening is not knowable, so use
   // port 1 (privileged, closed).
-  const s = track(io("http://127.0.0.1:1", { forceNew: true, transports, reconnectionAttempts: 2,
+  const s = track(io("http://127.0.0.1:1", { forceNew: true, transports, parser, reconnectionAttempts: 2,
                                               reconnectionDelay: 50, reconnectionDelayMax: 50 }));
   const [err] = await next(s, "connect_error");
   check(err instanceof Error, "connect_error");
@@ -454,7 +457,7 @@ test("Manager setters work at any time (socket.io-client's getters/setters)", as
   await connected(s);
 
   // reconnectionAttempts(1) set after the first failure: exactly one attempt, then reconnect_failed.
-  const f = track(io("http://127.0.0.1:1", { forceNew: true, transports, reconnectionDelay: 50,
+  const f = track(io("http://127.0.0.1:1", { forceNew: true, transports, parser, reconnectionDelay: 50,
                                               reconnectionDelayMax: 50 }));
   const attempts = [];
   f.io.on("reconnect_attempt", (n) => attempts.push(n));
