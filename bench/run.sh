@@ -94,6 +94,7 @@ start_server() {
   : >"$out"
   case $kind in
     ours) "$BIN/sio-bench-server" >"$out" 2>"$TMP/server-$kind.err" & ;;
+    ours2) "$BIN/sio-bench-server" --threads 2 >"$out" 2>"$TMP/server-$kind.err" & ;;
     node) node "$ROOT/bench/node_server.js" >"$out" 2>"$TMP/server-$kind.err" & ;;
     raw) "$BIN/sio-bench-raw-ws" >"$out" 2>"$TMP/server-$kind.err" & ;;
   esac
@@ -154,7 +155,8 @@ for kind in ours node; do
   done <<<"$out"
 done
 
-for kind in ours node; do
+# ours2: our server with --threads 2 (ServerOptions::io_threads), for the threads=1 vs 2 rows.
+for kind in ours ours2 node; do
   log "[$kind] fan-out: $FANOUT_CONNS clients x $FANOUT_COUNT messages x $FANOUT_ROUNDS rounds"
   line=$(loadgen "$kind" fanout --conns "$FANOUT_CONNS" --count "$FANOUT_COUNT" --rounds "$FANOUT_ROUNDS")
   R["fanout,$kind"]=$(printf '%.0f' "$(field "$line" msgs_per_sec)")
@@ -171,7 +173,7 @@ R["rawcpu,ours"]=$(printf '%.2f' "$(field "$line" server_cpu_s_per_M)")
 
 declare -A P50 P99 ECPU
 for run in $(seq 1 "$ECHO_RUNS"); do
-  for kind in ours node; do
+  for kind in ours ours2 node; do
     log "[$kind] echo $run/$ECHO_RUNS: $ECHO_CONNS clients, one emit per $ECHO_INTERVAL_MS ms each, $ECHO_DURATION_MS ms"
     line=$(loadgen "$kind" echo --conns "$ECHO_CONNS" --interval-ms "$ECHO_INTERVAL_MS" --duration-ms "$ECHO_DURATION_MS")
     P50[$kind]+=" $(field "$line" p50_us)"
@@ -179,7 +181,7 @@ for run in $(seq 1 "$ECHO_RUNS"); do
     ECPU[$kind]+=" $(awk -v c="$(field "$line" server_cpu_s)" -v s="$(field "$line" samples)" 'BEGIN { print c * 1e6 / s }')"
   done
 done
-for kind in ours node; do
+for kind in ours ours2 node; do
   R["p50,$kind"]=$(median <<<"${P50[$kind]}" | awk '{ printf "%.2f", $1 / 1000 }')
   R["p99,$kind"]=$(median <<<"${P99[$kind]}" | awk '{ printf "%.2f", $1 / 1000 }')
   R["echocpu,$kind"]=$(median <<<"${ECPU[$kind]}" | awk '{ printf "%.1f", $1 }')
@@ -276,6 +278,19 @@ row emits-ours "emits+acks: native vs socket.io-client, our srv" emit/s higher "
 row emits-node "emits+acks: native vs socket.io-client, node srv" emit/s higher "emits (node srv)"
 row bundle "client bundle: wasm vs socket.io.min.js (raw)" KiB lower "bundle raw"
 row bundlegz "client bundle: wasm vs socket.io.min.js (gzip)" KiB lower "bundle gzip"
+# Our server with two I/O threads: against Node, then against our one-thread figures.
+for key in fanout fanoutcpu p99 echocpu; do R["${key}2,ours"]=${R[$key,ours2]:-n/a} R["${key}2,node"]=${R[$key,node]:-n/a}; done
+row fanout2 "fan-out delivered, ours --threads 2" msg/s higher "fan-out msg/s (2 thr)"
+row fanoutcpu2 "fan-out server CPU per 1M, ours --threads 2" s lower "fan-out CPU (2 thr)"
+row p992 "echo round trip p99, ours --threads 2" ms lower "echo p99 (2 thr)"
+row echocpu2 "echo: server CPU per round trip, ours --threads 2" us lower "echo CPU (2 thr)"
+for key in fanout fanoutcpu p99 echocpu; do
+  t1=${R[$key,ours]:-n/a} t2=${R[$key,ours2]:-n/a} r=n/a
+  if [[ $t1 =~ ^[0-9.]+$ && $t2 =~ ^[0-9.]+$ ]] && awk -v a="$t1" 'BEGIN { exit !(a > 0) }'; then
+    r=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", b / a }')
+  fi
+  printf '%-52s %-10s %12s %12s %9s  %s\n' "threads=2 vs threads=1: $key" "" "$t2" "$t1" "$r" "ours --threads 2 / ours" >>"$TABLE"
+done
 printf '%-52s %-10s %12s %12s %9s  %s\n' "raw Beast WebSocket fan-out (limit, no Socket.IO)" msg/s "${R[raw,ours]}" - - \
   "server CPU ${R[rawcpu,ours]} s per 1M" >>"$TABLE"
 

@@ -26,12 +26,15 @@
 
 int main(int argc, char** argv) {
   std::uint16_t port = 0;
-  sio::cli::Options cli("sio-bench-server", "sio-bench-server [--port P]");
+  unsigned threads = 1;
+  sio::cli::Options cli("sio-bench-server", "sio-bench-server [--port P] [--threads N]");
   cli.add_port("port", &port, "port on 127.0.0.1 (0: a free one)", sio::cli::Port::allow_zero);
+  cli.add_integer("threads", &threads, 1, 256, "I/O threads serving connections (ServerOptions::io_threads)");
   if (const auto exit_code = cli.parse(argc, argv)) return *exit_code;
 
   boost::asio::io_context io(1);
   sio::server::ServerOptions options;  // Node's defaults, as node_server.js
+  options.io_threads = threads;
   auto server = std::make_unique<sio::server::Server>(io, options, "127.0.0.1", port);
   sio::server::Server* srv = server.get();
 

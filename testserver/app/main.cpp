@@ -5,7 +5,10 @@
 //                  [--client-bundle <file>] [--path /socket.io] [--cors <origin>]...
 //                  [--ping-interval ms] [--ping-timeout ms] [--connect-timeout ms] [--recovery]
 //                  [--parser default|msgpack] [--metrics] [--scenario FILE [--report FILE]] [--control]
-//                  [--redis redis://HOST:PORT] [--config FILE] [--help]
+//                  [--redis redis://HOST:PORT] [--threads N] [--config FILE] [--help]
+//
+// --threads N: I/O threads serving connections (ServerOptions::io_threads; 0: one per core; the
+// default 1). Not with --scenario or --control, whose fixture runs on one thread.
 //
 // With --redis, every namespace of the demo app uses the Redis adapter (sio/redis/adapter.hpp):
 // several sio-testserver and Node socket.io servers with @socket.io/redis-adapter form one cluster
@@ -19,6 +22,7 @@
 // --scenario runs a scenario file instead of the demo (sio/testing/scenario.hpp) and exits with its
 // report: 0 when every expectation was met, 1 when not, 2 for a bad file. --control adds the
 // loopback-only fault injection endpoint /sio-control/ (sio/testing/control.hpp). docs/testing.md.
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <functional>
@@ -28,6 +32,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -168,6 +173,9 @@ int main(int argc, char** argv) {
             "run a scenario file instead of the demo; exit with its report (docs/testing.md)")(
       "report", sio::cli::value(&report_file)->value_name("FILE"), "with --scenario: write the JSON report to FILE");
   cli.add_flag("control", &control, "the loopback-only fault injection endpoint /sio-control/ (docs/testing.md)");
+  std::int64_t threads = 1;
+  cli.add_integer("threads", &threads, 0, 256,
+                  "I/O threads serving connections (0: one per core; docs/server.md, \"Threading\")");
   cli.add()("redis", sio::cli::value(&redis_url)->value_name("URL"),
             "join the cluster on the Redis server redis://HOST:PORT (docs/scaling.md)");
   cli.allow_config_file();
@@ -188,8 +196,8 @@ int main(int argc, char** argv) {
   if (metrics) options.metrics = std::make_shared<sio::server::ServerMetrics>();
 
   if (!scenario_file.empty() || control) {
-    if (!static_dir.empty() || !redis_url.empty()) {
-      std::cerr << "sio-testserver: --static and --redis do not go with --scenario or --control\n";
+    if (!static_dir.empty() || !redis_url.empty() || threads != 1) {
+      std::cerr << "sio-testserver: --static, --redis and --threads do not go with --scenario or --control\n";
       return 2;
     }
     // SIGINT/SIGTERM are taken with sigwait (blocked before the server's threads start); a
@@ -204,6 +212,10 @@ int main(int argc, char** argv) {
     return run_fixture(options, host, port, scenario_file, report_file, control);
   }
 
+  // The demo server only: a scenario or the control endpoint runs its fixture on one thread
+  // (fault injection and the scenario's order of events assume it).
+  options.io_threads = threads != 0 ? static_cast<unsigned>(threads)
+                                    : std::max(1u, std::thread::hardware_concurrency());
   boost::asio::io_context io;
   if (!redis_url.empty()) {
     auto endpoint = sio::redis::parse_redis_url(redis_url);

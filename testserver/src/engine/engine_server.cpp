@@ -1,29 +1,37 @@
 // The Engine.IO server over Boost.Beast: HTTP/1.1 keep-alive connections, long-polling,
 // WebSocket (direct and upgrade), CORS, the client bundle, and a hook for other HTTP requests.
-// One io_context, no threads of its own. Session logic is engineio::ServerSession (sans I/O);
-// this file only moves bytes and time in and out of it.
+// One io_context per I/O thread (EngineOptions::io_threads): the given one, and N-1 run by the
+// server's own threads. Session logic is engineio::ServerSession (sans I/O); this file only moves
+// bytes and time in and out of it, and, with several threads, between them.
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <fcntl.h>
+#include <unistd.h>
 #include <openssl/rand.h>
 
 #include "sio/core/debug_log.hpp"
@@ -52,6 +60,9 @@ using Response = http::response<http::string_body>;
 // long before the next accept instead of spinning.
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 constexpr std::size_t kHeaderLimit = 16 * 1024;            // Node's default maxHeaderSize
+// Destroying a server with several I/O threads: how long its other threads may take to finish
+// closing their connections (close frames, final responses) before they are stopped.
+constexpr auto kThreadEndGrace = std::chrono::seconds(2);
 
 // What a request asks for (request.hpp: pure, fuzzed).
 using detail::EngineError;
@@ -101,6 +112,98 @@ std::optional<std::string> read_file(const std::string& path) {
 
 class Core;
 class SessionImpl;
+class RemoteSocket;
+
+// ---- several I/O threads ----------------------------------------------------------------------
+// Shard 0 is the given io_context: the Socket.IO layer and every callback run there. A session on
+// shard k > 0 is seen there through a RemoteSocket; what crosses goes through the ShardLink of
+// shard k, in batches (one post per batch, not per message: a broadcast to many sessions of one
+// shard is one post carrying the shared bytes).
+
+// A send/close from shard 0 to a session of shard k.
+struct OutOp {
+  enum class Kind : std::uint8_t { send, send_shared, close };
+  Kind kind = Kind::send;
+  bool binary = false;
+  bool droppable = false;
+  std::shared_ptr<RemoteSocket> socket;
+  std::string data;
+  std::shared_ptr<const std::string> shared;
+  std::vector<std::string> attachments;
+};
+
+// A new session, a message or a close, from shard k to shard 0.
+struct InOp {
+  enum class Kind : std::uint8_t { connection, message, closed };
+  Kind kind = Kind::message;
+  bool binary = false;
+  std::shared_ptr<RemoteSocket> socket;
+  std::string data;
+};
+
+class ShardLink : public std::enable_shared_from_this<ShardLink> {
+ public:
+  ShardLink(std::weak_ptr<Core> main, net::any_io_executor main_ex, net::any_io_executor shard_ex)
+      : main_(std::move(main)), main_ex_(std::move(main_ex)), shard_ex_(std::move(shard_ex)) {}
+
+  void to_shard(OutOp op) {
+    bool post = false;
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      if (stopped_) return;
+      out_.push_back(std::move(op));
+      post = !out_posted_;
+      out_posted_ = true;
+    }
+    if (post) net::post(shard_ex_, [self = shared_from_this()] { self->run_out(); });
+  }
+  void to_main(InOp op) {
+    bool post = false;
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      in_.push_back(std::move(op));
+      post = !in_posted_;
+      in_posted_ = true;
+    }
+    if (post) net::post(main_ex_, [self = shared_from_this()] { self->run_in(); });
+  }
+  // Called once shard k's thread has ended: later sends are dropped.
+  void stop() {
+    std::lock_guard<std::mutex> lock(m_);
+    stopped_ = true;
+    out_.clear();
+  }
+  // Something to run on shard k (false once stopped).
+  template <class Fn>
+  bool run_on_shard(Fn fn) {
+    std::lock_guard<std::mutex> lock(m_);
+    if (stopped_) return false;
+    net::post(shard_ex_, std::move(fn));
+    return true;
+  }
+
+ private:
+  void run_out();  // on shard k
+  void run_in();   // on shard 0
+
+  std::weak_ptr<Core> main_;
+  net::any_io_executor main_ex_;
+  net::any_io_executor shard_ex_;
+  std::mutex m_;
+  std::vector<OutOp> out_;
+  std::vector<InOp> in_;
+  bool out_posted_ = false;
+  bool in_posted_ = false;
+  bool stopped_ = false;
+};
+
+// The shards of one server: who owns which session id. Only exists with io_threads > 1.
+struct Shards {
+  std::vector<std::weak_ptr<Core>> cores;  // set before any thread starts; read-only afterwards
+  std::atomic<std::size_t> next{0};        // round-robin of accepted connections
+  std::mutex m;
+  std::unordered_map<std::string, std::size_t> owner;  // sid -> shard
+};
 
 // Something Core::close() must shut down.
 class Closable {
@@ -191,6 +294,9 @@ class HttpConnection : public Closable, public std::enable_shared_from_this<Http
   void linger();
   void linger_more(std::shared_ptr<std::array<char, 4096>> buf);
   void watch_held();
+  // Hands the connection (its socket, unread bytes and this request) to the thread of `to`,
+  // which handles the request there.
+  void migrate(Request req, std::shared_ptr<Core> to);
 
   std::shared_ptr<Core> core_;
   std::uint64_t id_;
@@ -265,11 +371,13 @@ class SessionImpl : public EngineSocket, public std::enable_shared_from_this<Ses
 
   // Moves the session's outputs to the connections and its events to the application.
   void pump();
+  void forward(std::vector<engineio::ServerSession::Event>& events);
 
   engineio::ServerSession session_;
   HandshakeInfo info_;
   std::weak_ptr<HttpConnection> held_;
   std::shared_ptr<WsConnection> ws_;
+  std::shared_ptr<RemoteSocket> remote_;  // how shard 0 sees this session (shards k > 0 only)
 
  private:
   void schedule();
@@ -280,6 +388,62 @@ class SessionImpl : public EngineSocket, public std::enable_shared_from_this<Ses
   bool pumping_ = false;
   bool again_ = false;
   bool closed_ = false;
+};
+
+// ---- a session of another I/O thread, as shard 0 sees it ----------------------------------------
+
+class RemoteSocket final : public EngineSocket, public std::enable_shared_from_this<RemoteSocket> {
+ public:
+  RemoteSocket(std::shared_ptr<ShardLink> link, std::string sid, HandshakeInfo info,
+               engineio::Protocol protocol, bool websocket)
+      : link_(std::move(link)), websocket_(websocket), sid_(std::move(sid)), info_(std::move(info)),
+        protocol_(protocol) {}
+
+  const std::string& id() const override { return sid_; }
+  const HandshakeInfo& handshake() const override { return info_; }
+  engineio::Protocol protocol() const override { return protocol_; }
+  // As of the last message or transport change that reached this thread.
+  std::string_view transport() const override {
+    return websocket_.load(std::memory_order_relaxed) ? "websocket" : "polling";
+  }
+  // Queued for the session's thread; whether the session queued it is only known there, so the
+  // answer is "queued" unless the session is known to be closed (a volatile packet dropped there
+  // is dropped with its attachments all the same).
+  bool send(std::string data, bool binary, bool droppable) override {
+    return send_packet(std::move(data), binary, droppable, {});
+  }
+  bool send_shared(std::shared_ptr<const std::string> text, bool droppable) override {
+    return send_shared_packet(std::move(text), false, droppable, {});
+  }
+  bool send_packet(std::string first, bool binary, bool droppable,
+                   std::vector<std::string> attachments) override {
+    if (closed_.load(std::memory_order_relaxed)) return false;
+    link_->to_shard(OutOp{OutOp::Kind::send, binary, droppable, shared_from_this(), std::move(first), nullptr,
+                          std::move(attachments)});
+    return true;
+  }
+  bool send_shared_packet(std::shared_ptr<const std::string> first, bool binary, bool droppable,
+                          const std::vector<std::string>& attachments) override {
+    if (closed_.load(std::memory_order_relaxed)) return false;
+    if (binary) return send_packet(first ? *first : std::string(), true, droppable, attachments);
+    link_->to_shard(OutOp{OutOp::Kind::send_shared, false, droppable, shared_from_this(), {}, std::move(first),
+                          attachments});
+    return true;
+  }
+  void close() override {
+    if (closed_.load(std::memory_order_relaxed)) return;
+    link_->to_shard(OutOp{OutOp::Kind::close, false, false, shared_from_this(), {}, nullptr, {}});
+  }
+
+  std::shared_ptr<ShardLink> link_;
+  std::weak_ptr<SessionImpl> session_;  // used on the session's thread only
+  std::atomic<bool> websocket_;
+  std::atomic<bool> closed_{false};
+
+ private:
+  std::string sid_;
+  HandshakeInfo info_;
+  engineio::Protocol protocol_;
 };
 
 // ---- the server state, shared by everything that may outlive the facade ----------------------
@@ -303,24 +467,50 @@ class Core : public std::enable_shared_from_this<Core> {
   }
 
   void do_accept() {
+    if (shards_) {
+      // Round-robin: the next connection is accepted straight onto its thread's io_context.
+      const auto n = shards_->cores.size();
+      auto target = shards_->cores[shards_->next.fetch_add(1, std::memory_order_relaxed) % n].lock();
+      if (!target) return;
+      acceptor_.async_accept(target->io_, [self = shared_from_this(), target](beast::error_code ec,
+                                                                            tcp::socket socket) {
+        if (self->closed_) return;
+        if (!ec) {
+          set_cloexec(socket.native_handle());
+          if (target.get() == self.get()) {
+            std::make_shared<HttpConnection>(self, std::move(socket))->start();
+          } else {
+            net::post(target->io_, [target, socket = std::move(socket)]() mutable {
+              if (!target->closed_) std::make_shared<HttpConnection>(target, std::move(socket))->start();
+            });
+          }
+        }
+        self->accepted(ec);
+      });
+      return;
+    }
     acceptor_.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
       if (self->closed_) return;
       if (!ec) {
         set_cloexec(socket.native_handle());
         std::make_shared<HttpConnection>(self, std::move(socket))->start();
       }
-      if (ec == net::error::operation_aborted) return;
-      if (accept_must_wait(ec)) {
-        // The pending connection stays in the backlog; retrying now would fail again at once
-        // and spin the loop. Try again once descriptors may have been freed.
-        self->accept_timer_.expires_after(kAcceptBackoff);
-        self->accept_timer_.async_wait([self](beast::error_code wait_ec) {
-          if (!wait_ec && !self->closed_) self->do_accept();
-        });
-        return;
-      }
-      self->do_accept();
+      self->accepted(ec);
     });
+  }
+
+  void accepted(const beast::error_code& ec) {
+    if (ec == net::error::operation_aborted) return;
+    if (accept_must_wait(ec)) {
+      // The pending connection stays in the backlog; retrying now would fail again at once
+      // and spin the loop. Try again once descriptors may have been freed.
+      accept_timer_.expires_after(kAcceptBackoff);
+      accept_timer_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+        if (!wait_ec && !self->closed_) self->do_accept();
+      });
+      return;
+    }
+    do_accept();
   }
 
   // Errors of accept() that the next accept() would repeat at once: out of descriptors or memory.
@@ -338,7 +528,7 @@ class Core : public std::enable_shared_from_this<Core> {
     accept_timer_.cancel();
     auto sessions = sessions_;
     for (auto& [sid, s] : sessions) s->server_close();
-    sessions_.clear();
+    for (auto& [sid, s] : sessions) remove_session(sid);
     std::vector<std::shared_ptr<Closable>> conns;
     for (auto& [id, weak] : conns_) {
       if (auto c = weak.lock()) conns.push_back(std::move(c));
@@ -357,15 +547,43 @@ class Core : public std::enable_shared_from_this<Core> {
     auto it = sessions_.find(sid);
     return it == sessions_.end() ? nullptr : it->second;
   }
-  void remove_session(const std::string& sid) { sessions_.erase(sid); }
+  void remove_session(const std::string& sid) {
+    if (sessions_.erase(sid) == 0) return;
+    session_count_.fetch_sub(1, std::memory_order_relaxed);
+    if (shards_) {
+      std::lock_guard<std::mutex> lock(shards_->m);
+      shards_->owner.erase(sid);
+    }
+  }
+  // The shard that owns session `sid`, when it is another one than this (io_threads > 1).
+  std::shared_ptr<Core> other_owner(const std::string& sid) {
+    if (!shards_) return nullptr;
+    std::size_t shard = 0;
+    {
+      std::lock_guard<std::mutex> lock(shards_->m);
+      auto it = shards_->owner.find(sid);
+      if (it == shards_->owner.end()) return nullptr;
+      shard = it->second;
+    }
+    if (shard == shard_) return nullptr;
+    return shards_->cores[shard].lock();
+  }
+  std::shared_ptr<Core> main_core() { return shards_ ? shards_->cores[0].lock() : shared_from_this(); }
 
   std::shared_ptr<SessionImpl> create_session(engineio::Protocol protocol,
                                               engineio::ServerTransport transport,
                                               HandshakeInfo info, bool supports_binary) {
     std::string sid;
-    do {
-      sid = new_session_id();
-    } while (sessions_.count(sid) != 0);
+    if (shards_) {
+      std::lock_guard<std::mutex> lock(shards_->m);
+      do {
+        sid = new_session_id();
+      } while (!shards_->owner.emplace(sid, shard_).second);
+    } else {
+      do {
+        sid = new_session_id();
+      } while (sessions_.count(sid) != 0);
+    }
     engineio::ServerSessionOptions so;
     so.ping_interval = options_.ping_interval;
     so.ping_timeout = options_.ping_timeout;
@@ -377,13 +595,14 @@ class Core : public std::enable_shared_from_this<Core> {
     auto s = std::make_shared<SessionImpl>(shared_from_this(), sid, protocol, transport, so,
                                            std::move(info));
     sessions_.emplace(sid, s);
+    session_count_.fetch_add(1, std::memory_order_relaxed);
     return s;
   }
 
   void connected(const std::shared_ptr<SessionImpl>& s);
 
   net::io_context& io_;
-  bool refuse_websocket_ = false;  // EngineServer::refuse_websocket
+  std::atomic<bool> refuse_websocket_{false};  // EngineServer::refuse_websocket
   EngineOptions options_;
   tcp::acceptor acceptor_;
   net::steady_timer accept_timer_;
@@ -393,41 +612,169 @@ class Core : public std::enable_shared_from_this<Core> {
   std::unordered_map<std::string, std::shared_ptr<SessionImpl>> sessions_;
   std::unordered_map<std::uint64_t, std::weak_ptr<Closable>> conns_;
   std::uint64_t next_conn_id_ = 1;
+  std::atomic<std::size_t> session_count_{0};  // read by client_count() on shard 0
+  // io_threads > 1: this core's shard, the shards, and (shard k > 0) the link to shard 0.
+  std::size_t shard_ = 0;
+  std::shared_ptr<Shards> shards_;
+  std::shared_ptr<ShardLink> link_;
 };
 
 class EngineServerImpl final : public EngineServer {
  public:
-  explicit EngineServerImpl(std::shared_ptr<Core> core) : core_(std::move(core)) { core_->facade_ = this; }
+  // cores[0] runs on the given io_context; cores[k > 0] on contexts_[k-1], each run by a thread.
+  EngineServerImpl(std::vector<std::shared_ptr<Core>> cores,
+                   std::vector<std::unique_ptr<net::io_context>> contexts)
+      : cores_(std::move(cores)), core_(cores_.front()), contexts_(std::move(contexts)) {
+    core_->facade_ = this;
+    for (auto& ctx : contexts_) {
+      guards_.emplace_back(net::make_work_guard(*ctx));
+      auto done = std::make_shared<std::promise<void>>();
+      ended_.push_back(done->get_future());
+      threads_.emplace_back([ctx = ctx.get(), done] {
+        ctx->run();
+        done->set_value();
+      });
+    }
+  }
   ~EngineServerImpl() override {
-    core_->close();
+    close();
     core_->facade_ = nullptr;
+    if (threads_.empty()) return;
+    // The other threads end once their closing connections are done, or after a grace period
+    // (a peer that does not answer a close frame).
+    for (auto& g : guards_) g.reset();
+    const auto until = Clock::now() + kThreadEndGrace;
+    for (std::size_t i = 0; i < threads_.size(); ++i) {
+      if (ended_[i].wait_until(until) != std::future_status::ready) contexts_[i]->stop();
+      threads_[i].join();
+      cores_[i + 1]->link_->stop();
+    }
+    // Work never run, and what it owns (connections, sessions), goes with the contexts; the cores
+    // must not outlive them (their acceptor and timers belong to them).
+    cores_.resize(1);
+    contexts_.clear();
   }
   boost::asio::any_io_executor executor() const override { return core_->io_.get_executor(); }
   std::uint16_t port() const override { return core_->port_; }
-  std::size_t client_count() const override { return core_->sessions_.size(); }
-  void close() override { core_->close(); }
+  std::size_t client_count() const override {
+    std::size_t n = 0;
+    for (const auto& c : cores_) n += c->session_count_.load(std::memory_order_relaxed);
+    return n;
+  }
+  void close() override {
+    core_->close();
+    for (std::size_t k = 1; k < cores_.size(); ++k) {
+      cores_[k]->link_->run_on_shard([core = cores_[k]] { core->close(); });
+    }
+  }
   bool drop_transport(const std::string& sid) override {
-    auto s = core_->find(sid);
-    if (s) s->drop_transport();
-    return s != nullptr;
+    return on_session(sid, [](SessionImpl& s) { s.drop_transport(); });
   }
   bool stop_heartbeat(const std::string& sid) override {
-    auto s = core_->find(sid);
-    if (s) s->stop_heartbeat();
-    return s != nullptr;
+    return on_session(sid, [](SessionImpl& s) { s.stop_heartbeat(); });
   }
-  void refuse_websocket(bool on) override { core_->refuse_websocket_ = on; }
+  void refuse_websocket(bool on) override {
+    for (auto& c : cores_) c->refuse_websocket_ = on;
+  }
 
  private:
+  // Runs fn on session `sid` (now on this thread, or posted to the session's). False: unknown.
+  template <class Fn>
+  bool on_session(const std::string& sid, Fn fn) {
+    if (auto s = core_->find(sid)) {
+      fn(*s);
+      return true;
+    }
+    auto owner = core_->other_owner(sid);
+    if (!owner) return false;
+    return owner->link_->run_on_shard([owner, sid, fn] {
+      if (auto s = owner->find(sid)) fn(*s);
+    });
+  }
+
+  std::vector<std::shared_ptr<Core>> cores_;
   std::shared_ptr<Core> core_;
+  std::vector<std::unique_ptr<net::io_context>> contexts_;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards_;
+  std::vector<std::thread> threads_;
+  std::vector<std::future<void>> ended_;
 };
 
 void Core::connected(const std::shared_ptr<SessionImpl>& s) {
   if (log_enabled("engine")) {
     debug_log("engine", "handshake done: session " + s->id() + " (" + std::string(s->transport()) + ")");
   }
+  if (link_) {
+    // Shard 0 sees this session through a RemoteSocket (the handshake data moves to it).
+    auto remote = std::make_shared<RemoteSocket>(link_, s->id(), std::move(s->info_), s->protocol(),
+                                                 s->session_.transport() == engineio::ServerTransport::websocket);
+    remote->session_ = s;
+    s->remote_ = remote;
+    link_->to_main(InOp{InOp::Kind::connection, false, std::move(remote), {}});
+    s->pump();
+    return;
+  }
   if (facade_ && facade_->on_connection) facade_->on_connection(s);
   s->pump();
+}
+
+void ShardLink::run_out() {
+  std::vector<OutOp> batch;
+  {
+    std::lock_guard<std::mutex> lock(m_);
+    batch.swap(out_);
+    out_posted_ = false;
+  }
+  for (auto& op : batch) {
+    auto s = op.socket->session_.lock();
+    if (!s) continue;
+    bool queued = false;
+    switch (op.kind) {
+      case OutOp::Kind::send:
+        queued = s->send(std::move(op.data), op.binary, op.droppable);
+        break;
+      case OutOp::Kind::send_shared:
+        queued = s->send_shared(std::move(op.shared), op.droppable);
+        break;
+      case OutOp::Kind::close:
+        s->close();
+        continue;
+    }
+    if (!queued) continue;  // a dropped packet goes without its attachments
+    for (auto& a : op.attachments) s->send(std::move(a), true, false);
+  }
+}
+
+void ShardLink::run_in() {
+  std::vector<InOp> batch;
+  {
+    std::lock_guard<std::mutex> lock(m_);
+    batch.swap(in_);
+    in_posted_ = false;
+  }
+  auto main = main_.lock();
+  for (auto& op : batch) {
+    auto& r = *op.socket;
+    switch (op.kind) {
+      case InOp::Kind::connection:
+        if (main && main->facade_ && main->facade_->on_connection && !main->closed_) {
+          main->facade_->on_connection(op.socket);
+        } else {
+          r.close();
+        }
+        break;
+      case InOp::Kind::message:
+        if (r.on_message) r.on_message(op.data, op.binary);
+        break;
+      case InOp::Kind::closed: {
+        auto cb = std::move(r.on_close);
+        r.on_close = nullptr;
+        r.on_message = nullptr;
+        if (cb) cb(op.data);
+        break;
+      }
+    }
+  }
 }
 
 // ---- SessionImpl ----------------------------------------------------------------------------
@@ -464,7 +811,12 @@ void SessionImpl::pump() {
       ws_->close();
       ws_.reset();
     }
-    for (auto& event : session_.take_events()) {
+    auto events = session_.take_events();
+    if (remote_) {
+      forward(events);
+      continue;
+    }
+    for (auto& event : events) {
       using Type = engineio::ServerSession::Event::Type;
       if (event.type == Type::message) {
         if (on_message && !closed_) on_message(event.data, event.binary);
@@ -483,6 +835,28 @@ void SessionImpl::pump() {
   } while (again_);
   pumping_ = false;
   schedule();
+}
+
+// Shard k > 0: the events go to shard 0's RemoteSocket, in order, with the transport in use.
+void SessionImpl::forward(std::vector<engineio::ServerSession::Event>& events) {
+  using Type = engineio::ServerSession::Event::Type;
+  remote_->websocket_.store(session_.transport() == engineio::ServerTransport::websocket,
+                            std::memory_order_relaxed);
+  for (auto& event : events) {
+    if (closed_ || !remote_) break;
+    if (event.type == Type::message) {
+      remote_->link_->to_main(InOp{InOp::Kind::message, event.binary, remote_, std::move(event.data)});
+    } else if (event.type == Type::closed) {
+      closed_ = true;
+      if (log_enabled("engine:socket")) {
+        debug_log("engine:socket", "session " + session_.sid() + " closed: " + event.data);
+      }
+      core_->remove_session(session_.sid());
+      remote_->closed_.store(true, std::memory_order_relaxed);
+      remote_->link_->to_main(InOp{InOp::Kind::closed, false, std::move(remote_), std::move(event.data)});
+      remote_.reset();
+    }
+  }
 }
 
 void SessionImpl::schedule() {
@@ -785,10 +1159,16 @@ void HttpConnection::fail_oversized_post() {
   const auto query = parse_query(std::string_view(target).substr(qpos + 1));
   const auto sid = query_get(query, "sid");
   if (!sid) return;
-  auto session = core_->find(*sid);
-  if (!session || session->session_.transport() != engineio::ServerTransport::polling) return;
-  session->session_.on_transport_error(Clock::now());
-  session->pump();
+  auto fail = [](const std::shared_ptr<SessionImpl>& session) {
+    if (!session || session->session_.transport() != engineio::ServerTransport::polling) return;
+    session->session_.on_transport_error(Clock::now());
+    session->pump();
+  };
+  if (auto session = core_->find(*sid)) {
+    fail(session);
+  } else if (auto owner = core_->other_owner(*sid)) {
+    net::post(owner->io_, [owner, sid = std::string(*sid), fail] { fail(owner->find(sid)); });
+  }
 }
 
 Response HttpConnection::make(http::status status, std::string body, std::string content_type) {
@@ -896,6 +1276,11 @@ void HttpConnection::handle(Request req) {
       handle_engine(req, std::move(info));
       return;
     case Route::other:
+      if (core_->shard_ != 0) {
+        // on_http_request runs on the executor (shard 0's thread)
+        if (auto main = core_->main_core()) migrate(std::move(req), std::move(main));
+        return;
+      }
       if (info.bad_path) {
         write(make(http::status::bad_request, "Bad Request", "text/plain"));
         return;
@@ -994,6 +1379,10 @@ void HttpConnection::handle_engine(Request& req, RequestInfo info) {
   if (info.kind == EngineKind::session) {
     auto session = core_->find(*sid);
     if (!session) {
+      if (auto owner = core_->other_owner(*sid)) {
+        migrate(std::move(req), std::move(owner));  // the session lives on another thread
+        return;
+      }
       engine_error(EngineError::unknown_sid, upgrade);
       return;
     }
@@ -1145,6 +1534,54 @@ void HttpConnection::handshake(Request& req, RequestInfo request) {
   core_->connected(s);
 }
 
+void HttpConnection::migrate(Request req, std::shared_ptr<Core> to) {
+  state_ = State::closed;
+  moved_ = true;
+  beast::error_code ec;
+  tcp::socket socket = stream_.release_socket();
+  const auto endpoint = socket.local_endpoint(ec);
+  if (ec) {
+    socket.close(ec);
+    return;
+  }
+  const auto protocol = endpoint.protocol();
+  const auto fd = socket.release(ec);
+  if (ec) {
+    socket.close(ec);
+    return;
+  }
+  // The descriptor is closed if the target thread never takes it (the server stopped first).
+  struct Fd {
+    int fd;
+    explicit Fd(int f) : fd(f) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd() {
+      if (fd >= 0) ::close(fd);
+    }
+  };
+  auto held = std::make_shared<Fd>(fd);
+  const auto unread = buffer_.cdata();
+  std::string rest(static_cast<const char*>(unread.data()), unread.size());
+  net::post(to->io_, [to, held, protocol, rest = std::move(rest), req = std::move(req)]() mutable {
+    if (to->closed_) return;
+    tcp::socket s(to->io_);
+    beast::error_code ec;
+    s.assign(protocol, held->fd, ec);
+    if (ec) return;
+    held->fd = -1;
+    auto conn = std::make_shared<HttpConnection>(to, std::move(s));
+    to->conns_[conn->id_] = conn;
+    if (!rest.empty()) {
+      auto b = conn->buffer_.prepare(rest.size());
+      std::memcpy(b.data(), rest.data(), rest.size());
+      conn->buffer_.commit(rest.size());
+    }
+    conn->state_ = State::handling;
+    conn->handle(std::move(req));
+  });
+}
+
 void HttpConnection::respond_poll(const engineio::Body& body) {
   if (state_ != State::handling && state_ != State::held) return;
   if (state_ == State::held) {
@@ -1184,9 +1621,26 @@ void HttpConnection::watch_held() {
 std::unique_ptr<EngineServer> make_engine_server(boost::asio::io_context& io, EngineOptions options,
                                                  std::string address, std::uint16_t port) {
   if (options.path.empty() || options.path.back() != '/') options.path += '/';
-  auto core = std::make_shared<Core>(io, std::move(options));
+  const unsigned threads = std::max(1u, options.io_threads);
+  auto core = std::make_shared<Core>(io, options);
+  std::vector<std::shared_ptr<Core>> cores{core};
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  if (threads > 1) {
+    auto shards = std::make_shared<Shards>();
+    core->shards_ = shards;
+    shards->cores.push_back(core);
+    for (unsigned k = 1; k < threads; ++k) {
+      contexts.push_back(std::make_unique<net::io_context>(1));
+      auto c = std::make_shared<Core>(*contexts.back(), options);
+      c->shard_ = k;
+      c->shards_ = shards;
+      c->link_ = std::make_shared<ShardLink>(core, io.get_executor(), contexts.back()->get_executor());
+      shards->cores.push_back(c);
+      cores.push_back(std::move(c));
+    }
+  }
   core->listen(address, port);
-  return std::make_unique<EngineServerImpl>(core);
+  return std::make_unique<EngineServerImpl>(std::move(cores), std::move(contexts));
 }
 
 }  // namespace sio::server

@@ -147,6 +147,7 @@ EngineOptions engine_options(const ServerOptions& options) {
   e.cors = options.cors;
   e.allow_request = options.allow_request;
   e.request_timeout = options.request_timeout;
+  e.io_threads = options.io_threads;
   if (options.serve_client) e.client_bundle_file = options.client_bundle_file;
   return e;
 }
@@ -246,24 +247,22 @@ class Client : public std::enable_shared_from_this<Client> {
     if (!open_) return;
     const Written w = describe_written(encoded.text, encoded.binary, encoded.attachments);
     // A volatile packet the engine dropped (send buffer full) goes without its attachments.
-    if (!conn_->send(encoded.text, encoded.binary, flags.volatile_)) return;
-    for (const auto& a : encoded.attachments) conn_->send(a, true);
+    if (!conn_->send_packet(encoded.text, encoded.binary, flags.volatile_, encoded.attachments)) return;
     note_written(w);
   }
   void write(socketio::Encoded&& encoded, const EmitFlags& flags = {}) {
     if (!open_) return;
     const Written w = describe_written(encoded.text, encoded.binary, encoded.attachments);
-    if (!conn_->send(std::move(encoded.text), encoded.binary, flags.volatile_)) return;
-    for (auto& a : encoded.attachments) conn_->send(std::move(a), true);
+    if (!conn_->send_packet(std::move(encoded.text), encoded.binary, flags.volatile_,
+                            std::move(encoded.attachments))) {
+      return;
+    }
     note_written(w);
   }
   void write(const SharedPacket& packet, const EmitFlags& flags = {}) {
     if (!open_) return;
     const Written w = describe_written(*packet.text, packet.binary, packet.attachments);
-    const bool queued = packet.binary ? conn_->send(*packet.text, true, flags.volatile_)
-                                      : conn_->send_shared(packet.text, flags.volatile_);
-    if (!queued) return;
-    for (const auto& a : packet.attachments) conn_->send(a, true);
+    if (!conn_->send_shared_packet(packet.text, packet.binary, flags.volatile_, packet.attachments)) return;
     note_written(w);
   }
 

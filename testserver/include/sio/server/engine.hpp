@@ -1,8 +1,11 @@
 // sio/server/engine.hpp - the Engine.IO server over Boost.Beast, as the Socket.IO layer sees it.
 //
-// Threading: everything here runs on the one asio io_context the server is given; every callback
-// is invoked on that io_context's executor. Calls into EngineSocket / EngineServer must be made on
-// that executor too (post to executor() from other threads).
+// Threading: every callback is invoked on the executor of the io_context the server is given
+// (executor()), and calls into EngineSocket / EngineServer must be made there too (post to
+// executor() from other threads). With EngineOptions::io_threads = N > 1 the server runs N-1
+// threads of its own besides: connections are spread over the N threads and each session lives
+// on one; the EngineSockets of sessions on the other threads forward messages, closes and sends
+// between their thread and executor() (see docs/server.md, "Threading").
 #pragma once
 
 #include <chrono>
@@ -53,6 +56,23 @@ class EngineSocket {
   // without a copy where the transport allows it (an open WebSocket).
   virtual bool send_shared(std::shared_ptr<const std::string> text, bool droppable = false) {
     return send(text ? *text : std::string(), false, droppable);
+  }
+  // One Socket.IO packet: its first message (text, or binary when `binary`), then its
+  // attachments (binary messages), which are not sent when the first message was dropped.
+  virtual bool send_packet(std::string first, bool binary, bool droppable,
+                           std::vector<std::string> attachments) {
+    if (!send(std::move(first), binary, droppable)) return false;
+    for (auto& a : attachments) send(std::move(a), true);
+    return true;
+  }
+  // The same with a first message shared with other sessions (send_shared when text).
+  virtual bool send_shared_packet(std::shared_ptr<const std::string> first, bool binary, bool droppable,
+                                  const std::vector<std::string>& attachments) {
+    const bool queued = binary ? send(first ? *first : std::string(), true, droppable)
+                               : send_shared(std::move(first), droppable);
+    if (!queued) return false;
+    for (const auto& a : attachments) send(a, true);
+    return true;
   }
   // Flush what is queued, then close with reason "forced close".
   virtual void close() = 0;
@@ -128,6 +148,12 @@ struct EngineOptions {
   // Time allowed to receive one HTTP request (headers and body) and to wait for the next request
   // on a keep-alive connection; a connection that stays silent or half-sent longer is closed.
   std::chrono::milliseconds request_timeout{30000};
+  // Threads serving connections: 1 (the default) runs everything on the given io_context; N > 1
+  // adds N-1 threads of the server's own, each with its own io_context. Connections are handed
+  // out round-robin; a session stays on the thread of the connection that opened it (a polling
+  // request that arrives on another thread is moved to the session's). Callbacks still run on
+  // executor(); allow_request runs on the thread of the connection (it may answer from any).
+  unsigned io_threads = 1;
   // Optional file served at /socket.io.js and <path>socket.io.js (ETag, 304, gzip when asked).
   std::string client_bundle_file;
 };

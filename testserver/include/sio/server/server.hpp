@@ -595,6 +595,10 @@ struct ServerOptions {
   // Per-connection send buffer bound and stalled-write deadline (EngineOptions, docs/security.md).
   std::size_t max_buffered_bytes = 16u << 20;
   std::chrono::milliseconds write_timeout{30000};
+  // Threads serving connections (EngineOptions::io_threads): 1 runs everything on the io_context
+  // given to Server; N > 1 spreads the connections over N threads (N-1 of the server's own), the
+  // Socket.IO state and every handler staying on the given io_context (docs/server.md, "Threading").
+  unsigned io_threads = 1;
 };
 
 // The Engine.IO options a ServerOptions implies.

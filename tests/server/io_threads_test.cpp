@@ -1,0 +1,332 @@
+// The server with several I/O threads (ServerOptions::io_threads): sessions spread over the
+// threads, every handler on the executor's thread, rooms, broadcasts and acks across threads,
+// polling requests that land on another thread than their session's, disconnect races, and
+// operations from other threads. Run under TSan by scripts/test.sh (stage_tsan).
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <gtest/gtest.h>
+
+#include "raw_peer.hpp"
+#include "server_thread.hpp"
+#include "sio/server/server.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using sio::json;
+using sio::server::AckFn;
+using sio::server::Server;
+using sio::server::ServerOptions;
+using sio::server::Socket;
+using sio_test::Raw;
+using Clock = std::chrono::steady_clock;
+
+constexpr unsigned kThreads = 3;  // more than the round-robin's first pass, so every kind of hop occurs
+
+class IoThreadsTest : public ::testing::Test {
+ protected:
+  void start(ServerOptions options = {}) {
+    options.io_threads = kThreads;
+    server_ = std::make_unique<Server>(io_, std::move(options), "127.0.0.1", 0);
+    port_ = server_->port();
+    server_->on_connection([this](Socket& s) {
+      note_thread();
+      auto weak = std::weak_ptr<Socket>(s.shared_from_this());
+      {
+        std::lock_guard lock(mutex_);
+        sockets_[s.id()] = weak;
+      }
+      s.on("echo", [this](const json& args, const AckFn& ack) {
+        note_thread();
+        if (ack) ack(args);
+      });
+      s.on("join", [this, weak](const json& args, const AckFn& ack) {
+        note_thread();
+        if (auto sp = weak.lock()) sp->join(args.at(0).get<std::string>());
+        if (ack) ack(json::array());
+      });
+      s.on("shout", [this, weak](const json& args, const AckFn&) {
+        note_thread();
+        if (auto sp = weak.lock()) sp->broadcast().emit("shouted", args);
+      });
+      s.on_disconnect([this, id = s.id()](const std::string& reason) {
+        note_thread();
+        std::lock_guard lock(mutex_);
+        reasons_[id] = reason;
+        cv_.notify_all();
+      });
+    });
+    thread_ = std::thread([this] {
+      io_thread_ = std::this_thread::get_id();
+      started_.set_value();
+      io_.run();
+    });
+    started_.get_future().wait();
+  }
+
+  void TearDown() override {
+    if (!server_) return;
+    sio_test::stop_server_thread(io_, work_, thread_, [this] { server_->close(); }, 10s);
+    server_.reset();
+    EXPECT_EQ(wrong_thread_.load(), 0) << "a handler ran off the executor's thread";
+  }
+
+  void note_thread() {
+    if (std::this_thread::get_id() != io_thread_) ++wrong_thread_;
+  }
+
+  template <class F>
+  auto on_server(F f) {
+    std::promise<decltype(f())> p;
+    auto fut = p.get_future();
+    boost::asio::post(io_, [&] {
+      if constexpr (std::is_void_v<decltype(f())>) {
+        f();
+        p.set_value();
+      } else {
+        p.set_value(f());
+      }
+    });
+    return fut.get();
+  }
+
+  std::size_t client_count() { return on_server([this] { return server_->engine().client_count(); }); }
+
+  static bool eventually(const std::function<bool()>& pred, std::chrono::seconds limit = 60s) {
+    const auto end = Clock::now() + limit;
+    while (Clock::now() < end) {
+      if (pred()) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return pred();
+  }
+
+  std::size_t reasons_count() {
+    std::lock_guard lock(mutex_);
+    return reasons_.size();
+  }
+
+  std::shared_ptr<Socket> socket_of(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    auto it = sockets_.find(id);
+    return it == sockets_.end() ? nullptr : it->second.lock();
+  }
+
+  // The next data frame that is not a ping.
+  static std::string next_data(Raw& c) {
+    auto f = c.ws_read_data(true, 30s);
+    return f ? f->payload : std::string();
+  }
+
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
+  std::unique_ptr<Server> server_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  std::thread::id io_thread_;
+  std::promise<void> started_;
+  std::atomic<int> wrong_thread_{0};
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::map<std::string, std::string> reasons_;
+  std::map<std::string, std::weak_ptr<Socket>> sockets_;
+};
+
+// Many WebSocket clients, spread over the threads: each one's event is acked with its own
+// arguments, the handlers all run on the executor's thread, and the count covers every thread.
+TEST_F(IoThreadsTest, ManyClientsEchoWithAcksOverSeveralThreads) {
+  start();
+  constexpr int kClients = 12;
+  std::vector<std::unique_ptr<Raw>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<Raw>(port_));
+    ASSERT_FALSE(sio_test::ws_connect(*clients.back()).empty()) << "client " << i;
+  }
+  EXPECT_EQ(client_count(), static_cast<std::size_t>(kClients));
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < kClients; ++i) {
+      clients[i]->ws_send("42" + std::to_string(round) + "[\"echo\"," + std::to_string(i) + ",\"x\"]");
+    }
+    for (int i = 0; i < kClients; ++i) {
+      EXPECT_EQ(next_data(*clients[i]), "43" + std::to_string(round) + "[" + std::to_string(i) + ",\"x\"]");
+    }
+  }
+}
+
+// Room members on every thread get a room broadcast exactly once, the others none; a client's
+// socket.broadcast reaches every other client, whatever thread it is on.
+TEST_F(IoThreadsTest, RoomsAndBroadcastsAcrossThreads) {
+  start();
+  constexpr int kClients = 9;
+  std::vector<std::unique_ptr<Raw>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<Raw>(port_));
+    ASSERT_FALSE(sio_test::ws_connect(*clients.back()).empty());
+  }
+  // Even clients join "even" (acked, so the join is done before the broadcast).
+  for (int i = 0; i < kClients; i += 2) {
+    clients[i]->ws_send("421[\"join\",\"even\"]");
+    ASSERT_EQ(next_data(*clients[i]), "431[]");
+  }
+  on_server([this] {
+    for (int n = 0; n < 50; ++n) server_->to("even").emit("tick", json::array({n}));
+    server_->emit("end");
+  });
+  for (int i = 0; i < kClients; ++i) {
+    if (i % 2 == 0) {
+      for (int n = 0; n < 50; ++n) ASSERT_EQ(next_data(*clients[i]), "42[\"tick\"," + std::to_string(n) + "]");
+    }
+    EXPECT_EQ(next_data(*clients[i]), "42[\"end\"]") << "client " << i;
+  }
+  clients[1]->ws_send("42[\"shout\",\"hi\"]");
+  for (int i = 0; i < kClients; ++i) {
+    if (i == 1) continue;
+    EXPECT_EQ(next_data(*clients[i]), "42[\"shouted\",\"hi\"]") << "client " << i;
+  }
+}
+
+// Polling: every request is a new TCP connection, so the round-robin hands most of them to a
+// thread other than the session's; they are moved there and the session sees them in order.
+// Then the upgrade (also on a new connection) and an event over the WebSocket.
+TEST_F(IoThreadsTest, PollingRequestsAndUpgradeReachTheSessionsThread) {
+  start();
+  auto hs = sio_test::http(port_, "GET", "/socket.io/?EIO=4&transport=polling");
+  ASSERT_TRUE(hs && hs->status == 200);
+  ASSERT_EQ(hs->body.rfind("0{", 0), 0u);
+  const auto open = sio::parse_json(std::string_view(hs->body).substr(1));
+  ASSERT_TRUE(open && open->is_object());
+  const std::string sid = open->value("sid", "");
+  const std::string q = "/socket.io/?EIO=4&transport=polling&sid=" + sid;
+  auto post = sio_test::http(port_, "POST", q, "40");
+  ASSERT_TRUE(post && post->status == 200);
+  auto get = sio_test::http(port_, "GET", q);
+  ASSERT_TRUE(get && get->status == 200);
+  EXPECT_EQ(get->body.rfind("40{", 0), 0u) << get->body;
+  for (int i = 0; i < 6; ++i) {
+    post = sio_test::http(port_, "POST", q, "42" + std::to_string(i) + "[\"echo\"," + std::to_string(i) + "]");
+    ASSERT_TRUE(post && post->status == 200) << i;
+    get = sio_test::http(port_, "GET", q);
+    ASSERT_TRUE(get && get->status == 200);
+    EXPECT_EQ(get->body, "43" + std::to_string(i) + "[" + std::to_string(i) + "]");
+  }
+  Raw ws(port_);
+  auto up = ws.ws_handshake("/socket.io/?EIO=4&transport=websocket&sid=" + sid);
+  ASSERT_TRUE(up && up->status == 101);
+  ws.ws_send("2probe");
+  EXPECT_EQ(next_data(ws), "3probe");
+  ws.ws_send("5");
+  ws.ws_send("429[\"echo\",\"ws\"]");
+  EXPECT_EQ(next_data(ws), "439[\"ws\"]");
+  EXPECT_TRUE(eventually([&] {
+    return on_server([&] { return std::string(server_->engine().client_count() == 1 ? "ok" : ""); }) == "ok";
+  }));
+  // An unknown sid is still refused, from any thread.
+  auto bad = sio_test::http(port_, "GET", "/socket.io/?EIO=4&transport=polling&sid=nope");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+}
+
+// While another thread broadcasts and emits to single sockets without pause, a third of the
+// clients vanish (TCP reset), a third are disconnected by the server from yet another thread,
+// and a third leave with a Socket.IO disconnect: every socket gets exactly one disconnect, the
+// server ends with no session, and nothing races (TSan).
+TEST_F(IoThreadsTest, DisconnectRacesWithBroadcastsFromOtherThreads) {
+  start();
+  constexpr int kClients = 15;
+  std::vector<std::unique_ptr<Raw>> clients;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<Raw>(port_));
+    ids.push_back(sio_test::ws_connect(*clients.back()));
+    ASSERT_FALSE(ids.back().empty());
+  }
+  std::atomic<bool> stop{false};
+  std::thread emitter([&] {
+    int n = 0;
+    while (!stop) {
+      server_->emit("noise", json::array({n}));  // thread-safe operations
+      for (const auto& id : ids) {
+        if (auto s = socket_of(id)) s->emit("direct", json::array({n}));
+      }
+      ++n;
+      std::this_thread::sleep_for(1ms);  // pacing only; nothing waits on it
+    }
+  });
+  std::thread disconnector([&] {
+    for (int i = 1; i < kClients; i += 3) {
+      if (auto s = socket_of(ids[i])) s->disconnect(true);
+    }
+  });
+  for (int i = 0; i < kClients; i += 3) clients[i]->reset();
+  for (int i = 2; i < kClients; i += 3) clients[i]->ws_send("41");
+  disconnector.join();
+  EXPECT_TRUE(eventually([&] { return reasons_count() == static_cast<std::size_t>(kClients); }))
+      << reasons_count() << " of " << kClients;
+  stop = true;
+  emitter.join();
+  // The clients that left the namespace still hold their Engine.IO sessions: they go now.
+  for (int i = 2; i < kClients; i += 3) clients[i]->close();
+  {
+    std::lock_guard lock(mutex_);
+    for (int i = 0; i < kClients; ++i) {
+      const auto& r = reasons_[ids[i]];
+      if (i % 3 == 1) {
+        EXPECT_EQ(r, "server namespace disconnect") << i;
+      } else if (i % 3 == 2) {
+        EXPECT_EQ(r, "client namespace disconnect") << i;
+      } else {
+        EXPECT_TRUE(r == "transport close" || r == "transport error") << i << ": " << r;
+      }
+    }
+  }
+  EXPECT_TRUE(eventually([&] { return client_count() == 0; }));
+}
+
+// HTTP requests that are not Engine.IO reach on_http_request on the executor's thread, whatever
+// thread accepted their connection.
+TEST_F(IoThreadsTest, OtherHttpRequestsAreAnsweredOnTheExecutor) {
+  start();
+  server_->engine().on_http_request = [this](const sio::server::HttpRequest& req, sio::server::HttpResponder respond) {
+    note_thread();
+    if (req.path != "/hello") return false;
+    sio::server::HttpResponse res;
+    res.body = "hi";
+    respond(std::move(res));
+    return true;
+  };
+  for (int i = 0; i < 6; ++i) {
+    auto r = sio_test::http(port_, "GET", "/hello");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, "hi");
+  }
+}
+
+// Destroying the server closes the sessions of every thread: each client sees its connection end.
+TEST_F(IoThreadsTest, DestroyingTheServerClosesEveryThreadsSessions) {
+  start();
+  std::vector<std::unique_ptr<Raw>> clients;
+  for (int i = 0; i < 6; ++i) {
+    clients.push_back(std::make_unique<Raw>(port_));
+    ASSERT_FALSE(sio_test::ws_connect(*clients.back()).empty());
+  }
+  sio_test::stop_server_thread(io_, work_, thread_, [this] { server_->close(); }, 10s);
+  server_.reset();
+  for (auto& c : clients) EXPECT_TRUE(c->wait_closed(30s));
+  EXPECT_EQ(wrong_thread_.load(), 0);
+}
+
+}  // namespace
