@@ -141,9 +141,45 @@ class AnyListenersOf {
 using AnyListeners = AnyListenersOf<AnyFn>;
 using AnyAckListeners = AnyListenersOf<AnyAckFn>;
 
-// A listener that throws is logged; it never unwinds through the loop.
+}  // namespace
+
+// A hold scope (docs/client.md, "Listeners right after io()"): while one is open on a thread,
+// Socket::connect() and Manager::open() called on that thread - directly or through io(),
+// Manager::create() and Manager::socket() - are deferred to the end of the outermost scope, so the
+// code that follows them in the scope adds its listeners before anything can be dispatched for
+// what they start. Every callback of the client runs in one (invoke_guarded below); the setup
+// functions of io()/Manager::socket() run in one. The deferred calls keep their order; a
+// disconnect()/close() in between cancels them; nothing else is held (no queue of events).
+class HoldScope {
+ public:
+  HoldScope() : outer_(current_) { current_ = this; }
+  ~HoldScope() {
+    current_ = outer_;
+    if (outer_) {
+      for (auto& action : deferred_) outer_->deferred_.push_back(std::move(action));
+      return;
+    }
+    for (auto& action : deferred_) action();  // no scope is open any more: they run now
+  }
+  HoldScope(const HoldScope&) = delete;
+  HoldScope& operator=(const HoldScope&) = delete;
+
+  static bool open() { return current_ != nullptr; }
+  static void defer(std::function<void()> action) { current_->deferred_.push_back(std::move(action)); }
+
+ private:
+  HoldScope* outer_;
+  std::vector<std::function<void()>> deferred_;
+  static thread_local HoldScope* current_;
+};
+thread_local HoldScope* HoldScope::current_ = nullptr;
+
+namespace {
+
+// A listener that throws is logged; it never unwinds through the loop. It runs in a HoldScope.
 template <class F, class... A>
 void invoke_guarded([[maybe_unused]] std::string_view category, F& fn, A&&... args) {
+  HoldScope scope;
 #if defined(__cpp_exceptions)
   try {
     fn(std::forward<A>(args)...);
@@ -171,6 +207,8 @@ struct SocketShared {
   // disconnect() calls whose loop task has not run yet: until it has, the loop must not publish
   // the core's (still connected) state over the "not connected" disconnect() set.
   int pending_disconnects = 0;
+  // connect() was deferred by a HoldScope and has not run yet: active() is already true.
+  bool connect_deferred = false;
   AsyncAuthCallback auth_async;  // used on the loop only
 };
 
@@ -262,7 +300,16 @@ class ManagerImpl : public std::enable_shared_from_this<ManagerImpl> {
     if (engine_) engine_->close();
   }
 
+  // A socket's connect() deferred by a HoldScope, not run yet (it opens the Manager if closed).
+  bool connect_deferred() const {
+    return std::any_of(sockets_.begin(), sockets_.end(), [](const auto& entry) {
+      std::lock_guard lock(entry.second->mu);
+      return entry.second->connect_deferred;
+    });
+  }
+
   bool idle() const {
+    if (connect_deferred()) return false;
     if (pumping_ || engine_ || core_.ready_state() != socketio::ReadyState::closed || core_.reconnecting() ||
         core_.has_output() || core_.next_timeout()) {
       return false;
@@ -285,6 +332,7 @@ class ManagerImpl : public std::enable_shared_from_this<ManagerImpl> {
   std::unique_ptr<Timer> timer_;
   socketio::ClientManager core_;
   std::atomic<bool> handle_gone{false};
+  std::atomic<bool> open_deferred{false};  // Manager::open() deferred by a HoldScope, not run yet
 
  private:
   void pump() {
@@ -429,7 +477,7 @@ class ManagerImpl : public std::enable_shared_from_this<ManagerImpl> {
     if (s.pending_disconnects > 0) return;  // disconnect() already published "not connected"
     s.id = core_.id(nsp);
     s.connected = core_.connected(nsp);
-    s.active = core_.active(nsp);
+    s.active = core_.active(nsp) || s.connect_deferred;
     s.recovered = core_.recovered(nsp);
   }
 
@@ -575,7 +623,7 @@ void Socket::do_emit(std::string event, json args, AckCallback ack, std::optiona
     auto result = m.core_.emit(nsp, std::move(args), Clock::now(), ack, options);
     if (!result) {
       log(kSocketLog, "emit failed: " + result.error().message);
-      if (ack) ack(result.error(), json::array());
+      if (ack) detail::invoke_guarded(kSocketLog, ack, result.error(), json::array());
     }
   });
 }
@@ -636,6 +684,31 @@ void Socket::off_any_outgoing(ListenerId id) { shared_->any_outgoing.remove(id);
 void Socket::off_any_outgoing() { shared_->any_outgoing.clear(); }
 
 Socket& Socket::connect() {
+  if (detail::HoldScope::open()) {
+    bool first = false;
+    {
+      std::lock_guard lock(shared_->mu);
+      first = !shared_->connect_deferred;
+      shared_->connect_deferred = true;
+      shared_->active = true;  // as socket.io-client's connect(): active at once
+    }
+    if (first) {
+      detail::HoldScope::defer([weak = weak_from_this()] {
+        auto self = weak.lock();
+        if (!self) return;
+        // The flag is taken on the loop, so active() stays true until the core says so.
+        self->manager_->impl_->run([nsp = self->nsp_, shared = self->shared_](detail::ManagerImpl& m) {
+          {
+            std::lock_guard lock(shared->mu);
+            if (!shared->connect_deferred) return;  // disconnect() came in between
+            shared->connect_deferred = false;
+          }
+          m.core_.connect(nsp, Clock::now());
+        });
+      });
+    }
+    return *this;
+  }
   manager_->impl_->run([nsp = nsp_](detail::ManagerImpl& m) { m.core_.connect(nsp, Clock::now()); });
   return *this;
 }
@@ -646,6 +719,7 @@ Socket& Socket::disconnect() {
     std::lock_guard lock(shared_->mu);
     shared_->connected = false;
     shared_->active = false;
+    shared_->connect_deferred = false;
     shared_->id.clear();
     ++shared_->pending_disconnects;
   }
@@ -754,6 +828,13 @@ std::shared_ptr<Manager> Manager::create(std::string url, Options options) {
 
 std::shared_ptr<Socket> Manager::socket(std::string nsp) { return socket(std::move(nsp), options_.socket_options()); }
 
+std::shared_ptr<Socket> Manager::socket(std::string nsp, SocketOptions options, const SocketSetup& setup) {
+  detail::HoldScope scope;
+  auto s = socket(std::move(nsp), std::move(options));
+  if (setup) setup(*s);
+  return s;
+}
+
 std::shared_ptr<Socket> Manager::socket(std::string nsp, SocketOptions options) {
   nsp = normalize_nsp(std::move(nsp));
   std::shared_ptr<Socket> socket;
@@ -786,10 +867,23 @@ std::shared_ptr<Socket> Manager::socket(std::string nsp, SocketOptions options) 
 }
 
 void Manager::open() {
+  if (detail::HoldScope::open()) {
+    if (!impl_->open_deferred.exchange(true)) {
+      detail::HoldScope::defer([weak = weak_from_this()] {
+        auto self = weak.lock();
+        if (!self) return;
+        self->impl_->run([](detail::ManagerImpl& m) {
+          if (m.open_deferred.exchange(false)) m.core_.open(Clock::now());  // unless close() came
+        });
+      });
+    }
+    return;
+  }
   impl_->run([](detail::ManagerImpl& m) { m.core_.open(Clock::now()); });
 }
 
 void Manager::close() {
+  impl_->open_deferred = false;
   impl_->run([](detail::ManagerImpl& m) { m.core_.close(Clock::now()); });
 }
 
@@ -809,17 +903,19 @@ std::string Manager::engine_id() const {
   return impl_->query<std::string>([](detail::ManagerImpl& m) { return m.engine_id(); }, std::string());
 }
 std::string Manager::ready_state() const {
+  if (impl_->open_deferred) return "opening";  // open() was called: it starts when its HoldScope ends
   return impl_->query<std::string>(
       [](detail::ManagerImpl& m) {
         switch (m.core_.ready_state()) {
           case socketio::ReadyState::open: return std::string("open");
           case socketio::ReadyState::opening: return std::string("opening");
-          default: return std::string("closed");
+          default: return std::string(m.connect_deferred() ? "opening" : "closed");
         }
       },
       std::string("closed"));
 }
 bool Manager::idle() const {
+  if (impl_->open_deferred) return false;
   return impl_->query<bool>([](detail::ManagerImpl& m) { return m.idle(); }, true);
 }
 
@@ -932,6 +1028,9 @@ std::map<std::string, std::weak_ptr<Manager>> g_cache;
 }  // namespace
 
 std::shared_ptr<Socket> io(const std::string& url, Options options) {
+  // The Manager of io(): in a HoldScope its socket's deferred connect() opens it (so that a
+  // disconnect() in the same scope leaves it closed, as socket.io-client's io() + disconnect()).
+  const bool opened_by_socket = options.auto_connect && detail::HoldScope::open();
   ParsedUrl parsed = parse_io_url(url);
   for (auto& [k, v] : parsed.query) options.query.emplace(k, v);  // explicit options win
   const std::string id = parsed.source + options.path;
@@ -948,17 +1047,26 @@ std::shared_ptr<Socket> io(const std::string& url, Options options) {
     }
     if (options.force_new || !options.multiplex || same_namespace) {
       log(kManagerLog, "ignoring socket cache for " + parsed.source);
-      manager = Manager::create(parsed.source, options);
+      manager = opened_by_socket ? std::shared_ptr<Manager>(new Manager(parsed.source, options))
+                                 : Manager::create(parsed.source, options);
     } else {
       if (!cached) {
         log(kManagerLog, "new io instance for " + parsed.source);
-        cached = Manager::create(parsed.source, options);
+        cached = opened_by_socket ? std::shared_ptr<Manager>(new Manager(parsed.source, options))
+                                  : Manager::create(parsed.source, options);
         g_cache[id] = cached;
       }
       manager = cached;
     }
   }
   return manager->socket(parsed.nsp, options.socket_options());
+}
+
+std::shared_ptr<Socket> io(const std::string& url, Options options, const SocketSetup& setup) {
+  detail::HoldScope scope;
+  auto socket = io(url, std::move(options));
+  if (setup) setup(*socket);
+  return socket;
 }
 
 }  // namespace sio

@@ -16,7 +16,12 @@
 // event loop. Every callback (event listeners, acks, manager events) runs on that loop, never
 // concurrently. Every public member function may be called from any thread: operations are
 // dispatched to the loop (run inline when already on it, so they keep their order). Closing or
-// destroying a Socket or Manager from inside a callback is safe. The std::future forms
+// destroying a Socket or Manager from inside a callback is safe. Listeners right after io():
+// what io(), Manager::create/socket(), socket->connect() or manager->open() start inside a
+// callback starts when that callback returns (as in JavaScript, where nothing is dispatched before
+// the running task ends): listeners added after them, in the callback, see every event. From other
+// threads the connection starts at once: use io(url, options, setup) (setup runs before it
+// starts) or auto_connect = false + connect() (docs/client.md). The std::future forms
 // (emit_with_ack(...)) are for native threads other than the loop: never wait on one from a
 // callback, nor in the browser (use the callback forms there).
 //
@@ -66,6 +71,10 @@ struct Options;
 std::shared_ptr<Socket> io(const std::string& url, Options options);
 
 using ListenerId = std::uint64_t;
+
+// The setup function of io(url, options, setup) and Manager::socket(nsp, options, setup): runs on
+// the calling thread, on the new socket, before its connection starts (add the listeners there).
+using SocketSetup = std::function<void(Socket& socket)>;
 
 // The result of an emit's acknowledgement: an error (Errc::timeout: no ack in time;
 // Errc::disconnected: the connection was lost before the ack) or the ack's arguments (an array).
@@ -346,6 +355,8 @@ class Manager : public std::enable_shared_from_this<Manager> {
   // The socket of a namespace (the same object while it is alive); connects it if auto_connect.
   std::shared_ptr<Socket> socket(std::string nsp = "/");
   std::shared_ptr<Socket> socket(std::string nsp, SocketOptions options);
+  // The same, with `setup(socket)` run (on this thread) before the socket's connection starts.
+  std::shared_ptr<Socket> socket(std::string nsp, SocketOptions options, const SocketSetup& setup);
 
   void open();
   void connect() { open(); }
@@ -404,6 +415,13 @@ class Manager : public std::enable_shared_from_this<Manager> {
 // a live socket for the namespace.
 std::shared_ptr<Socket> io(const std::string& url, Options options);
 inline std::shared_ptr<Socket> io(const std::string& url) { return io(url, Options{}); }
+
+// io() with a setup function that runs on the calling thread before the connection (and a new
+// Manager) starts, from any thread: listeners it adds see every event, "connect" and the Manager's
+// "open" included.
+//   auto socket = sio::io(url, options, [](sio::Socket& s) { s.on("welcome", ...); });
+// Do not wait in it for the connection: it starts once setup returns.
+std::shared_ptr<Socket> io(const std::string& url, Options options, const SocketSetup& setup);
 
 // ---- the end of main() -----------------------------------------------------------------------
 // A program that runs on callbacks ends its main() with `return sio::run_until_exit();`, on both
