@@ -7,14 +7,14 @@
 # Adding a stage: write a function stage_<name> and add <name> to SIO_STAGES below.
 # Environment:
 #   SIO_SKIP="asan fuzz"  skip stages by name (local use; CI runs them all)
-#   FUZZ_SECONDS=30       time per fuzz target
+#   FUZZ_SECONDS=20       time per fuzz target
 #   SIO_JOBS=$(nproc)     parallel compile jobs
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
 cd "${SIO_ROOT}"
 
-FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
+FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
@@ -50,14 +50,23 @@ sio_ctest_quiet() {
   fi
 }
 
-# Core unit, differential, server and native client tests under AddressSanitizer +
+# Every test runs once: under AddressSanitizer + UndefinedBehaviorSanitizer (this stage) unless it
+# exercises no binary this build instruments, and then in the main build (stage_ctest_main).
+# SIO_MAIN_ONLY_TESTS names those: the install/package tests (they need the plain build's install
+# tree) and the browser tests that pair the wasm bundle with Node's server (no C++ of ours runs
+# natively in them; the bundle is the same in both builds).
+SIO_MAIN_ONLY_TESTS='^(package_.*|browser_.*_node)$'
+
+# Core unit, differential, server, apps and native client tests under AddressSanitizer +
 # UndefinedBehaviorSanitizer (clang 14, LeakSanitizer on): bad input to the core, the server or the
 # client must never be UB or a leak; the client's lifetimes (close/destroy from callbacks) neither.
+# The same build holds the libFuzzer targets (SIO_FUZZ=ON adds coverage instrumentation to every
+# object and builds tests/fuzz/), so the fuzz stage compiles nothing of its own.
 stage_asan() {
-  sio_log "asan: build-asan/ (clang++-14, -fsanitize=address,undefined; core + server + native client)"
+  sio_log "asan: build-asan/ (clang++-14, -fsanitize=address,undefined + fuzzer coverage; core, server, apps, native client, fuzzers)"
   sio_cmake_build build-asan -- "${SIO_CLANG_OPTS[@]}" -DSIO_BUILD_NATIVE=ON -DSIO_BUILD_SERVER=ON \
-    -DSIO_SANITIZE=address,undefined
-  sio_ctest_quiet asan build-asan
+    -DSIO_SANITIZE=address,undefined -DSIO_FUZZ=ON
+  sio_ctest_quiet asan build-asan -E "${SIO_MAIN_ONLY_TESTS}"
 }
 
 # ThreadSanitizer: the client's native tests (interop with the official Node servers and with our
@@ -88,18 +97,17 @@ stage_fuzz() {
     echo "fuzz: no tests/fuzz/fuzz_*.cpp yet"
     return 0
   fi
-  sio_log "fuzz: build-fuzz/ (clang++-14, libFuzzer + address,undefined), ${FUZZ_SECONDS}s per target"
-  sio_cmake_build build-fuzz sio_fuzzers -- "${SIO_CLANG_OPTS[@]}" -DSIO_BUILD_NATIVE=OFF \
-    -DSIO_BUILD_SERVER=ON -DSIO_FUZZ=ON -DSIO_SANITIZE=address,undefined
+  sio_log "fuzz: the libFuzzer targets of build-asan/, ${FUZZ_SECONDS}s per target (corpora and artifacts in build-fuzz/)"
   local src name exe corpus seeds log
   mkdir -p build-fuzz/artifacts
   for src in "${sources[@]}"; do
     name="$(basename "${src}" .cpp)"
-    exe="build-fuzz/tests/fuzz/${name}"
+    exe="build-asan/tests/fuzz/${name}"
     corpus="build-fuzz/corpus/${name}"      # libFuzzer writes new inputs here, not in the tree
     seeds=()
     [[ -d "tests/fuzz/corpus/${name}" ]] && seeds=("tests/fuzz/corpus/${name}")
     log="build-fuzz/${name}.log"
+    [[ -x "${exe}" ]] || sio_die "fuzz: ${exe} is missing: the asan stage builds the fuzz targets"
     mkdir -p "${corpus}"
     if "${exe}" -max_total_time="${FUZZ_SECONDS}" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
          -artifact_prefix="build-fuzz/artifacts/${name}-" -print_final_stats=1 \
@@ -113,10 +121,27 @@ stage_fuzz() {
   done
 }
 
-# The main build's tests: last, and nothing after it.
+# The main build's tests: last, and nothing after it. With the asan stage run, only the tests it
+# leaves out (SIO_MAIN_ONLY_TESTS) run here, after a check that every test of this build runs in
+# one of the two; with asan skipped (SIO_SKIP), all of them.
 stage_ctest_main() {
-  sio_log "ctest: build/"
-  exec ctest --test-dir build --output-on-failure --no-tests=error --no-label-summary -j2 --timeout 600
+  local filter=()
+  if [[ " ${SIO_SKIP:-} " != *" asan "* ]]; then
+    local missing
+    missing="$(comm -23 <(sio_ctest_names build | grep -Ev "${SIO_MAIN_ONLY_TESTS}") \
+                        <(sio_ctest_names build-asan))"
+    [[ -z "${missing}" ]] || sio_die "tests of build/ that neither the asan stage nor this one runs: ${missing}"
+    filter=(-R "${SIO_MAIN_ONLY_TESTS}")
+  fi
+  sio_log "ctest: build/ ${filter[*]}"
+  exec ctest --test-dir build --output-on-failure --no-tests=error --no-label-summary -j2 --timeout 600 \
+    "${filter[@]}"
+}
+
+# sio_ctest_names <build-dir>: the names of the tests CTest knows there, sorted (without the
+# "# GetParam() = ..." comment gtest adds to parameterised ones: it holds addresses).
+sio_ctest_names() {
+  ctest --test-dir "$1" -N | sed -nE 's/^ *Test +#[0-9]+: ([^ ]+).*$/\1/p' | sort
 }
 
 SIO_STAGES=(deps build wasm asan tsan fuzz)

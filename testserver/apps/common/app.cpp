@@ -200,6 +200,43 @@ std::uint16_t parse_port(const std::string& text) {
   return static_cast<std::uint16_t>(v);
 }
 
+std::optional<JsonAppStart> json_app_start(int argc, char** argv, std::string_view usage,
+                                           const std::string& default_config, std::uint16_t default_port) {
+  Args args(argc, argv, {{"config", true}, {"static", true}, {"client-bundle", true}, {"help", false}});
+  if (args.has("help")) {
+    std::cout << usage << "\n";
+    return std::nullopt;
+  }
+  JsonAppStart start;
+  start.config_path = args.get("config").value_or(default_config);
+  start.config = read_json_file(start.config_path);
+  if (!start.config.is_object()) throw ConfigError(start.config_path + ": expected a JSON object");
+  const json host = start.config.value("host", json("127.0.0.1"));
+  if (!host.is_string()) throw ConfigError("host must be a string");
+  start.host = host.get<std::string>();
+  if (start.config.contains("port") && !start.config["port"].is_number_unsigned()) {
+    throw ConfigError("port must be a number");
+  }
+  start.port = parse_port(std::to_string(start.config.value("port", static_cast<unsigned>(default_port))));
+  start.client_bundle = args.get("client-bundle").value_or("");
+  start.static_dir = args.get("static").value_or("");
+  if (!start.static_dir.empty() && !std::filesystem::is_directory(start.static_dir)) {
+    throw ConfigError("--static " + start.static_dir + ": not a directory");
+  }
+  return start;
+}
+
+std::unique_ptr<server::Server> listen(boost::asio::io_context& io, server::ServerOptions options,
+                                       const json& server_config, const std::string& host,
+                                       std::uint16_t port) {
+  apply_redis_option(options, server_config, io);
+  try {
+    return std::make_unique<server::Server>(io, std::move(options), host, port);
+  } catch (const std::exception& e) {
+    throw ConfigError("cannot listen on " + host + ":" + std::to_string(port) + ": " + e.what());
+  }
+}
+
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();

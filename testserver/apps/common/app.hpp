@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -54,6 +55,28 @@ void apply_redis_option(server::ServerOptions& options, const json& config, boos
 
 // A port number from text ("0" picks a free port); ConfigError otherwise.
 std::uint16_t parse_port(const std::string& text);
+
+// What the JSON-configured apps (coordinator, job manager) start from: their command line
+// (--config FILE, --static DIR, --client-bundle FILE, --help), the configuration file (a JSON
+// object), its "host" (default 127.0.0.1) and "port", and the --static folder (checked).
+struct JsonAppStart {
+  std::string config_path;
+  json config;
+  std::string host;
+  std::uint16_t port = 0;
+  std::string static_dir;     // "" when not given
+  std::string client_bundle;  // "" when not given
+};
+// ConfigError on anything wrong; nullopt when --help printed `usage`.
+std::optional<JsonAppStart> json_app_start(int argc, char** argv, std::string_view usage,
+                                           const std::string& default_config, std::uint16_t default_port);
+
+// The server listening on host:port with `options`, after apply_redis_option with `server_config`
+// (the config's "server" block; the forwarder's .env values); ConfigError "cannot listen on ..."
+// when it cannot.
+std::unique_ptr<server::Server> listen(boost::asio::io_context& io, server::ServerOptions options,
+                                       const json& server_config, const std::string& host,
+                                       std::uint16_t port);
 
 // Milliseconds since the Unix epoch / seconds.
 std::int64_t now_ms();

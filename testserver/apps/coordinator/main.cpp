@@ -19,7 +19,6 @@
 //     data?, room: "all_nodes"} with "Authorization: Bearer <api_key>": new_task,
 //     new_task_update, kill_containers, status_update, sync, message, delete_dataframe (no "data":
 //     no argument).
-#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -60,37 +59,22 @@ int main(int argc, char** argv) {
   std::unique_ptr<boost::asio::io_context> io;
   std::unique_ptr<sio::server::Server> server;
   try {
-    sio::apps::Args args(argc, argv, {{"config", true}, {"static", true}, {"client-bundle", true}, {"help", false}});
-    if (args.has("help")) {
-      std::cout << "usage: sio-coordinator [--config coordinator.json] [--static DIR] [--client-bundle FILE]\n";
-      return 0;
-    }
-    const std::string path = args.get("config").value_or("coordinator.json");
-    const json config = sio::apps::read_json_file(path);
-    if (!config.is_object()) throw ConfigError(path + ": expected a JSON object");
-    const auto rules = std::make_shared<const Rules>(sio::apps::coordinator::load_rules(config, path));
-    const json host_v = config.value("host", json("127.0.0.1"));
-    if (!host_v.is_string()) throw ConfigError("host must be a string");
-    const std::string host = host_v.get<std::string>();
-    if (config.contains("port") && !config["port"].is_number_unsigned()) throw ConfigError("port must be a number");
-    const std::uint16_t port = sio::apps::parse_port(std::to_string(config.value("port", 7601u)));
+    const auto start = sio::apps::json_app_start(
+        argc, argv, "usage: sio-coordinator [--config coordinator.json] [--static DIR] [--client-bundle FILE]",
+        "coordinator.json", 7601);
+    if (!start) return 0;
+    const json& config = start->config;
+    const auto rules = std::make_shared<const Rules>(sio::apps::coordinator::load_rules(config, start->config_path));
+    const std::string& host = start->host;
+    const std::string& static_dir = start->static_dir;
 
     sio::server::ServerOptions options;
     options.ping_timeout = std::chrono::milliseconds(60000);
-    sio::apps::apply_node_options(options, config.value("server", json::object()), kApp);
-    options.client_bundle_file = args.get("client-bundle").value_or("");
-    const std::string static_dir = args.get("static").value_or("");
-    if (!static_dir.empty() && !std::filesystem::is_directory(static_dir)) {
-      throw ConfigError("--static " + static_dir + ": not a directory");
-    }
-
+    const json server_config = config.value("server", json::object());
+    sio::apps::apply_node_options(options, server_config, kApp);
+    options.client_bundle_file = start->client_bundle;
     io = std::make_unique<boost::asio::io_context>();
-    sio::apps::apply_redis_option(options, config.value("server", json::object()), *io);
-    try {
-      server = std::make_unique<sio::server::Server>(*io, options, host, port);
-    } catch (const std::exception& e) {
-      throw ConfigError("cannot listen on " + host + ":" + std::to_string(port) + ": " + e.what());
-    }
+    server = sio::apps::listen(*io, options, server_config, host, start->port);
 
     auto tasks = server->of("/tasks");
     auto weak_tasks = std::weak_ptr<sio::server::Namespace>(tasks);

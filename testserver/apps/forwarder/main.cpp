@@ -117,12 +117,7 @@ int main(int argc, char** argv) {
     }
 
     io = std::make_unique<boost::asio::io_context>();
-    sio::apps::apply_redis_option(options, config, *io);
-    try {
-      server = std::make_unique<sio::server::Server>(*io, options, host, port);
-    } catch (const std::exception& e) {
-      throw ConfigError("cannot listen on " + host + ":" + std::to_string(port) + ": " + e.what());
-    }
+    server = sio::apps::listen(*io, options, config, host, port);
     if (admin) admin->attach(*server);  // first, so that it sees every namespace
 
     // "/": nobody.

@@ -12,7 +12,6 @@
 //     job -> /jobs to Jobs; task -> /task to job-<job_id>; last-rendered -> /last-rendered to
 //     job-<job_id> and Last-Rendered; tasklog -> /tasklog to tasklog-<task_id>;
 //     worker -> /workers to Workers; workertag -> /workertags to WorkerTags.
-#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -40,18 +39,13 @@ int main(int argc, char** argv) {
   std::unique_ptr<boost::asio::io_context> io;
   std::unique_ptr<sio::server::Server> server;
   try {
-    sio::apps::Args args(argc, argv, {{"config", true}, {"static", true}, {"client-bundle", true}, {"help", false}});
-    if (args.has("help")) {
-      std::cout << "usage: sio-jobmanager [--config jobmanager.json] [--static DIR] [--client-bundle FILE]\n";
-      return 0;
-    }
-    const std::string config_path = args.get("config").value_or("jobmanager.json");
-    json config = sio::apps::read_json_file(config_path);
-    if (!config.is_object()) throw ConfigError(config_path + ": expected a JSON object");
-    const std::string host = config.value("host", json("127.0.0.1")).is_string() ? config.value("host", "127.0.0.1") : "";
-    if (host.empty()) throw ConfigError("host must be a string");
-    if (config.contains("port") && !config["port"].is_number_unsigned()) throw ConfigError("port must be a number");
-    const std::uint16_t port = sio::apps::parse_port(std::to_string(config.value("port", 8080u)));
+    const auto start = sio::apps::json_app_start(
+        argc, argv, "usage: sio-jobmanager [--config jobmanager.json] [--static DIR] [--client-bundle FILE]",
+        "jobmanager.json", 8080);
+    if (!start) return 0;
+    const json& config = start->config;
+    const std::string& host = start->host;
+    const std::string& static_dir = start->static_dir;
     std::string api_token;
     if (config.contains("api_token")) {
       if (!config["api_token"].is_string()) throw ConfigError("api_token must be a string");
@@ -63,21 +57,11 @@ int main(int argc, char** argv) {
     options.transports = {"websocket"};
     options.ping_interval = std::chrono::milliseconds(30000);
     options.ping_timeout = std::chrono::milliseconds(60000);
-    json node_options = config.value("server", json::object());
-    sio::apps::apply_node_options(options, node_options, kApp);
-    options.client_bundle_file = args.get("client-bundle").value_or("");
-    const std::string static_dir = args.get("static").value_or("");
-    if (!static_dir.empty() && !std::filesystem::is_directory(static_dir)) {
-      throw ConfigError("--static " + static_dir + ": not a directory");
-    }
-
+    const json server_config = config.value("server", json::object());
+    sio::apps::apply_node_options(options, server_config, kApp);
+    options.client_bundle_file = start->client_bundle;
     io = std::make_unique<boost::asio::io_context>();
-    sio::apps::apply_redis_option(options, node_options, *io);
-    try {
-      server = std::make_unique<sio::server::Server>(*io, options, host, port);
-    } catch (const std::exception& e) {
-      throw ConfigError("cannot listen on " + host + ":" + std::to_string(port) + ": " + e.what());
-    }
+    server = sio::apps::listen(*io, options, server_config, host, start->port);
     auto root = server->sockets();
 
     // The root namespace keeps this handler: hold it weakly, or the two keep each other alive.

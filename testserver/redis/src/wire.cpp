@@ -5,75 +5,11 @@
 #include <utility>
 #include <vector>
 
+#include "sio/core/msgpack.hpp"
+
 namespace sio::redis::wire {
 
 namespace {
-
-// nlohmann's DOM builder behind a nesting bound: MessagePack from the network never builds
-// anything deeper than kMaxJsonDepth (recursive walks over the result stay bounded).
-class DepthLimitedSax {
- public:
-  using number_integer_t = json::number_integer_t;
-  using number_unsigned_t = json::number_unsigned_t;
-  using number_float_t = json::number_float_t;
-  using string_t = json::string_t;
-  using binary_t = json::binary_t;
-
-  explicit DepthLimitedSax(json& result) : dom_(result, false) {}
-
-  bool null() { return dom_.null(); }
-  bool boolean(bool v) { return dom_.boolean(v); }
-  bool number_integer(number_integer_t v) { return dom_.number_integer(v); }
-  bool number_unsigned(number_unsigned_t v) { return dom_.number_unsigned(v); }
-  bool number_float(number_float_t v, const string_t& s) { return dom_.number_float(v, s); }
-  bool string(string_t& v) { return dom_.string(v); }
-  bool binary(binary_t& v) { return dom_.binary(v); }
-  bool start_object(std::size_t n) { return enter() && dom_.start_object(n); }
-  bool key(string_t& k) { return dom_.key(k); }
-  bool end_object() {
-    --depth_;
-    return dom_.end_object();
-  }
-  bool start_array(std::size_t n) { return enter() && dom_.start_array(n); }
-  bool end_array() {
-    --depth_;
-    return dom_.end_array();
-  }
-  template <class Exception>
-  bool parse_error(std::size_t, const std::string&, const Exception&) {
-    failed_ = true;
-    return false;
-  }
-  bool too_deep() const { return too_deep_; }
-  bool failed() const { return failed_ || too_deep_ || dom_.is_errored(); }
-
- private:
-  bool enter() {
-    if (++depth_ > kMaxJsonDepth) {
-      too_deep_ = true;
-      return false;
-    }
-    return true;
-  }
-  nlohmann::detail::json_sax_dom_parser<json> dom_;
-  std::size_t depth_ = 0;
-  bool too_deep_ = false;
-  bool failed_ = false;
-};
-
-Result<json> decode_msgpack(std::string_view bytes) {
-  json out;
-  DepthLimitedSax sax(out);
-  bool ok = false;
-  try {
-    ok = json::sax_parse(bytes.begin(), bytes.end(), &sax, nlohmann::detail::input_format_t::msgpack, true);
-  } catch (const std::exception& e) {
-    return make_error(Errc::bad_json, std::string("MessagePack: ") + e.what());
-  }
-  if (sax.too_deep()) return make_error(Errc::too_deep, "MessagePack nested too deeply");
-  if (!ok || sax.failed()) return make_error(Errc::bad_json, "not MessagePack");
-  return out;
-}
 
 std::optional<std::string> room_name(const json& v) {
   if (v.is_string()) return v.get<std::string>();
@@ -103,18 +39,10 @@ std::string Channels::for_rooms(const std::set<server::Room>& rooms) const {
 Result<json> decode_payload(std::string_view bytes) {
   if (bytes.empty()) return make_error(Errc::bad_json, "empty payload");
   if (bytes.front() == '{') return parse_json(bytes);
-  return decode_msgpack(bytes);
+  return parse_msgpack(bytes);
 }
 
-std::string encode_msgpack(const json& value) {
-  std::string out;
-  try {
-    json::to_msgpack(value, nlohmann::detail::output_adapter<char>(out));
-  } catch (const std::exception&) {
-    out.clear();
-  }
-  return out;
-}
+std::string encode_msgpack(const json& value) { return dump_msgpack(value); }
 
 std::string encode_json(const json& value) { return dump_json(value); }
 
@@ -231,7 +159,7 @@ std::string encode_broadcast(std::string_view uid, const socketio::Packet& packe
 }
 
 Result<Broadcast> decode_broadcast(std::string_view bytes) {
-  auto decoded = decode_msgpack(bytes);
+  auto decoded = parse_msgpack(bytes);
   if (!decoded) return decoded.error();
   const json& m = *decoded;
   if (!m.is_array() || m.size() < 3) return make_error(Errc::bad_payload, "not [uid, packet, opts]");

@@ -10,7 +10,7 @@
 // Broadcast: MessagePack [uid, packet, {rooms, except, flags}], packet {type, data, nsp, id?}.
 // Requests/responses: JSON text, except BROADCAST requests and BROADCAST_ACK responses, which are
 // MessagePack (they carry packets that may hold binary). A payload starting with '{' is JSON.
-// MessagePack is nlohmann's codec (sio::json's to_msgpack / a depth-limited SAX parse).
+// MessagePack is the core's notepack.io-compatible codec (sio/core/msgpack.hpp: nlohmann's, depth-limited).
 #pragma once
 
 #include <cstdint>
@@ -50,7 +50,7 @@ struct Channels {
 };
 
 // A payload from a channel: JSON if it starts with '{', else MessagePack. Depth-limited
-// (kMaxJsonDepth); bad_json on anything else.
+// (kMaxJsonDepth); bad_json or bad_msgpack on anything else.
 Result<json> decode_payload(std::string_view bytes);
 std::string encode_msgpack(const json& value);
 std::string encode_json(const json& value);
