@@ -233,14 +233,28 @@ class ManagerImpl : public std::enable_shared_from_this<ManagerImpl> {
   }
   ~ManagerImpl() { --g_live_managers; }
 
-  // Runs f on the loop (inline if already there), then processes the outputs.
+  // Runs f on the loop (inline if already there), then processes the outputs. From other
+  // threads, calls are collected in an inbox that one posted drain empties: a burst of emits from
+  // an application thread costs one wake-up of the loop, not one each. Order is kept (one FIFO).
   template <class F>
   void run(F&& f) {
-    backend_->loop().dispatch([w = weak_from_this(), f = std::forward<F>(f)]() mutable {
-      auto self = w.lock();
-      if (!self || self->shut_) return;
-      f(*self);
-      self->pump();
+    if (on_loop()) {
+      backend_->loop().dispatch([w = weak_from_this(), f = std::forward<F>(f)]() mutable {
+        auto self = w.lock();
+        if (!self || self->shut_) return;
+        f(*self);
+        self->pump();
+      });
+      return;
+    }
+    {
+      std::lock_guard lock(inbox_mu_);
+      inbox_.emplace_back(std::forward<F>(f));
+      if (inbox_drain_posted_) return;
+      inbox_drain_posted_ = true;
+    }
+    backend_->loop().post([w = weak_from_this()] {
+      if (auto self = w.lock()) self->drain_inbox();
     });
   }
 
@@ -335,6 +349,20 @@ class ManagerImpl : public std::enable_shared_from_this<ManagerImpl> {
   std::atomic<bool> open_deferred{false};  // Manager::open() deferred by a HoldScope, not run yet
 
  private:
+  void drain_inbox() {
+    std::vector<std::function<void(ManagerImpl&)>> calls;
+    {
+      std::lock_guard lock(inbox_mu_);
+      calls.swap(inbox_);
+      inbox_drain_posted_ = false;
+    }
+    for (auto& f : calls) {
+      if (shut_) return;
+      f(*this);
+      pump();
+    }
+  }
+
   void pump() {
     if (pumping_) return;
     pumping_ = true;
@@ -551,6 +579,10 @@ class ManagerImpl : public std::enable_shared_from_this<ManagerImpl> {
   std::map<std::string, std::shared_ptr<SocketShared>> sockets_;
   bool pumping_ = false;
   bool shut_ = false;
+  // run() from other threads: the calls waiting for the loop, and whether a drain is posted.
+  std::mutex inbox_mu_;
+  std::vector<std::function<void(ManagerImpl&)>> inbox_;
+  bool inbox_drain_posted_ = false;
 };
 
 }  // namespace detail

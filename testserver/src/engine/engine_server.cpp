@@ -232,6 +232,7 @@ class WsConnection : public Closable,
   // detail::WsByteSink: what Beast writes itself (handshake response, pongs, close frames).
   void write_raw(std::string bytes) override;
   void close_after_flush() override;
+  void reading_from_socket() override;
 
  private:
   // One entry of the write queue: a data frame (its header and payload) or Beast's raw bytes.
@@ -260,6 +261,9 @@ class WsConnection : public Closable,
   bool closing_ = false;
   bool close_after_flush_ = false;
   bool open_ = false;
+  // Frames read from the socket are being delivered: send() waits for Beast's next socket read,
+  // so the answers to every frame of one read leave in one write.
+  bool delivering_ = false;
   std::weak_ptr<SessionImpl> session_;
 };
 
@@ -941,6 +945,7 @@ void WsConnection::do_read() {
     const auto data = self->buffer_.cdata();
     const std::string_view message(static_cast<const char*>(data.data()), data.size());
     const bool binary = self->ws_.got_binary();
+    self->delivering_ = true;
     if (auto s = self->session_.lock()) {
       s->session_.on_frame(message, binary, Clock::now());
       s->pump();
@@ -955,7 +960,12 @@ void WsConnection::send(engineio::Frame frame) {
   if (!open_ || close_requested_) return;
   const auto head = detail::ws_frame_header(frame.binary, frame.size());
   out_.push_back(Out{head, std::move(frame.bytes), std::move(frame.shared)});
-  if (!writing_) do_write();
+  if (!writing_ && !delivering_) do_write();
+}
+
+void WsConnection::reading_from_socket() {
+  delivering_ = false;
+  if (!writing_ && !out_.empty()) do_write();
 }
 
 void WsConnection::write_raw(std::string bytes) {

@@ -1,4 +1,6 @@
-// The layer below Beast's websocket::stream on the server: reads go straight to the TCP stream;
+// The layer below Beast's websocket::stream on the server: reads go straight to the TCP stream
+// (after telling the connection that Beast needs bytes from the socket: every frame it had
+// buffered has been delivered, the moment to write what their handlers queued);
 // what Beast writes itself (the handshake's 101 response, pongs, close frames) is handed to the
 // connection's write queue instead of the socket, so one writer owns the socket and Beast's
 // frames go out in order with the connection's own (gathered) data frames.
@@ -22,6 +24,7 @@ class WsByteSink {
   virtual ~WsByteSink() = default;
   virtual void write_raw(std::string bytes) = 0;  // queued after everything queued so far
   virtual void close_after_flush() = 0;           // closes the TCP socket once the queue is written
+  virtual void reading_from_socket() = 0;         // Beast goes to the socket for more bytes
 };
 
 class WsTransport {
@@ -36,6 +39,7 @@ class WsTransport {
 
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+    sink_->reading_from_socket();
     return stream_.async_read_some(buffers, std::forward<Token>(token));
   }
 

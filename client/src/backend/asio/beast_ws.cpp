@@ -1,6 +1,11 @@
 // beast_ws.cpp - the native WebSocket (backend.hpp) on Boost.Beast, plain (ws) and TLS (wss).
 //
 // One class template for both stream types; the only Beast translation unit of the engine client.
+// Beast does the handshake, reads frames and answers control frames; the client writes its data
+// frames itself (ws_client_frame.hpp) through one write queue that also carries what Beast writes
+// (ws_client_layer.hpp). The queue is written when Beast goes back to the socket for bytes (every
+// frame a read returned has been delivered, and what their handlers sent is in the queue) or, for
+// sends from elsewhere (timers, posted work), once per pass of the loop: one write for many frames.
 #include <cstdlib>
 #include <deque>
 #include <memory>
@@ -20,6 +25,8 @@
 
 #include "asio_backend.hpp"
 #include "proxy.hpp"
+#include "ws_client_frame.hpp"
+#include "ws_client_layer.hpp"
 #include "sio/engineio/client_url.hpp"
 
 namespace sio::detail {
@@ -32,8 +39,8 @@ using boost::system::error_code;
 
 namespace {
 
-using PlainStream = websocket::stream<beast::tcp_stream>;
-using TlsStream = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+using PlainStream = websocket::stream<WsClientLayer<beast::tcp_stream>>;
+using TlsStream = websocket::stream<WsClientLayer<beast::ssl_stream<beast::tcp_stream>>>;
 
 // The TLS context of one connection: verification of the certificate chain and host name on by
 // default, extra CA file and client certificate as configured.
@@ -65,8 +72,12 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const TlsOptions& tls, cons
 }
 
 template <class Stream>
-class BeastWebSocket final : public WebSocket, public std::enable_shared_from_this<BeastWebSocket<Stream>> {
+class BeastWebSocket final : public WebSocket,
+                             private WsLayerOwner,
+                             public std::enable_shared_from_this<BeastWebSocket<Stream>> {
   static constexpr bool kTls = !std::is_same_v<Stream, PlainStream>;
+  // Past this, the write buffers give their memory back after a write (a large message was sent).
+  static constexpr std::size_t kKeepBufferBytes = 64 * 1024;
 
  public:
   // `proxy`: reach the server through an HTTP CONNECT tunnel of this proxy.
@@ -74,7 +85,7 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
                  std::optional<ProxyEndpoint> proxy)
       : resolver_(executor),
         ctx_(std::move(ctx)),
-        ws_(make_stream(executor, ctx_)),
+        ws_(make_stream(*this, executor, ctx_)),
         handlers_(std::move(handlers)),
         proxy_(std::move(proxy)) {}
 
@@ -104,8 +115,12 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
 
   void send(engineio::Frame frame) override {
     if (done_ || closing_) return;
-    queue_.push_back(std::move(frame));
-    if (open_ && !writing_) write_next();
+    if (!open_) {
+      queue_.push_back(std::move(frame));
+      return;
+    }
+    if (!encode(frame)) return;
+    schedule_flush();
   }
 
   void close() override {
@@ -116,22 +131,109 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
       abort();
       return;
     }
-    if (!writing_) close_now();
+    close_now();
   }
 
   void abort() override {
     handlers_ = {};
     done_ = true;
     resolver_.cancel();
-    beast::get_lowest_layer(ws_).close();
+    close_socket();
   }
 
  private:
-  static Stream make_stream(const asio::any_io_executor& executor, const std::shared_ptr<asio::ssl::context>& ctx) {
+  static Stream make_stream(WsLayerOwner& owner, const asio::any_io_executor& executor,
+                            const std::shared_ptr<asio::ssl::context>& ctx) {
     if constexpr (kTls) {
-      return Stream(executor, *ctx);
+      return Stream(owner, executor, *ctx);
     } else {
-      return Stream(executor);
+      return Stream(owner, executor);
+    }
+  }
+
+  // The stream under the layer: the TCP stream, or the TLS stream on it.
+  auto& transport() { return ws_.next_layer().next_layer(); }
+
+  void close_socket() {
+    socket_closed_ = true;
+    beast::get_lowest_layer(ws_).close();
+  }
+
+  // ---- the write queue ----
+
+  // Appends the frame, masked, to the bytes to write next; false (and the connection ends) when
+  // no masking key could be had.
+  bool encode(const engineio::Frame& frame) {
+    WsMaskKey key;
+    if (!keys_.next(key)) {
+      finish(true, "write: no random bytes for the masking key");
+      return false;
+    }
+    append_ws_client_frame(pending_, frame.binary, frame.bytes,
+                           frame.shared ? std::string_view(*frame.shared) : std::string_view(), key);
+    return true;
+  }
+
+  // Beast's own bytes (handshake request, pong, close frame): written on the next pass whatever
+  // the state of the reading.
+  void write_raw(const void* data, std::size_t size) override {
+    pending_.append(static_cast<const char*>(data), size);
+    schedule_flush(true);
+  }
+
+  // Beast goes to the socket for bytes: every frame it had buffered has been delivered.
+  void reading_from_socket() override {
+    delivering_ = false;
+    if (!writing_ && !pending_.empty()) flush();
+  }
+
+  // Writes the queue at the end of this pass of the loop; while read frames are being delivered,
+  // once they all are (reading_from_socket).
+  void schedule_flush(bool force = false) {
+    if (writing_ || flush_posted_ || pending_.empty() || socket_closed_ || (delivering_ && !force)) return;
+    flush_posted_ = true;
+    asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+      self->flush_posted_ = false;
+      if (!self->writing_) self->flush();
+    });
+  }
+
+  // One write of everything queued; what is queued meanwhile goes out when it completes.
+  void flush() {
+    if (socket_closed_) return;
+    if (pending_.empty()) {
+      if (close_when_flushed_) shut_down();
+      return;
+    }
+    out_.swap(pending_);
+    writing_ = true;
+    asio::async_write(transport(), asio::buffer(out_), [self = this->shared_from_this()](error_code ec, std::size_t) {
+      self->writing_ = false;
+      self->out_.clear();
+      if (self->out_.capacity() > kKeepBufferBytes) std::string().swap(self->out_);
+      if (self->pending_.capacity() > kKeepBufferBytes && self->pending_.empty()) std::string().swap(self->pending_);
+      if (ec) {
+        if (!self->done_) return self->finish(true, "write: " + ec.message());
+        return self->close_socket();
+      }
+      self->flush();
+    });
+  }
+
+  // The close handshake is over: the socket is closed once the queue is written (TLS: after the
+  // TLS shutdown, bounded by the connection's timeout).
+  void close_when_flushed() {
+    close_when_flushed_ = true;
+    if (!writing_) flush();
+  }
+
+  void shut_down() {
+    if (socket_closed_) return;
+    if constexpr (kTls) {
+      beast::get_lowest_layer(ws_).expires_after(target_.timeout);
+      transport().async_shutdown([self = this->shared_from_this()](error_code) { self->close_socket(); });
+    } else {
+      close_socket();
     }
   }
 
@@ -192,10 +294,10 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
       // context's verify callback (host_name_verification).
       error_code not_an_address;
       asio::ip::make_address(target_.host, not_an_address);
-      if (not_an_address && !SSL_set_tlsext_host_name(ws_.next_layer().native_handle(), target_.host.c_str())) {
+      if (not_an_address && !SSL_set_tlsext_host_name(transport().native_handle(), target_.host.c_str())) {
         return finish(true, "tls: cannot set the server name");
       }
-      ws_.next_layer().async_handshake(asio::ssl::stream_base::client,
+      transport().async_handshake(asio::ssl::stream_base::client,
                                        [self = this->shared_from_this()](error_code ec) {
                                          if (self->done_) return;
                                          if (ec) return self->finish(true, "tls handshake: " + ec.message());
@@ -228,11 +330,16 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
         return self->finish(true, what);
       }
       self->open_ = true;
+      // Frames sent before the connection opened go first.
+      for (const auto& frame : self->queue_) {
+        if (!self->encode(frame)) return;
+      }
+      self->queue_.clear();
       if (self->closing_) return self->close_now();
       if (auto on_open = self->handlers_.on_open) on_open();
       if (self->done_) return;
       self->read_next();
-      if (!self->writing_ && !self->queue_.empty()) self->write_next();
+      self->schedule_flush();
     });
   }
 
@@ -254,32 +361,20 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
     std::string data = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
     const bool binary = !ws_.got_text();
+    // What the handler sends is written once Beast has delivered every frame it has buffered.
+    delivering_ = true;
     if (auto on_frame = handlers_.on_frame) on_frame(std::move(data), binary);
     if (done_) return;
     read_next();
   }
 
-  void write_next() {
-    writing_ = true;
-    ws_.text(!queue_.front().binary);
-    ws_.async_write(asio::buffer(queue_.front().bytes), [self = this->shared_from_this()](error_code ec, std::size_t) {
-      self->writing_ = false;
-      if (self->done_) return;
-      if (ec) return self->finish(true, "write: " + ec.message());
-      self->queue_.pop_front();
-      if (!self->queue_.empty()) return self->write_next();
-      if (self->closing_) self->close_now();
-    });
-  }
-
+  // The close frame goes into the queue after every frame sent before; the socket is closed once
+  // the close handshake is over and the queue is written.
   void close_now() {
-    if (!queue_.empty()) {
-      if (!writing_) write_next();
-      return;
-    }
     done_ = true;  // no more reads reported; the read in flight ends with the close handshake
-    ws_.async_close(websocket::close_code::normal, [self = this->shared_from_this()](error_code) {
-      beast::get_lowest_layer(self->ws_).close();
+    ws_.async_close(websocket::close_code::normal, [self = this->shared_from_this()](error_code ec) {
+      if (ec) return self->close_socket();
+      self->close_when_flushed();
     });
   }
 
@@ -289,7 +384,7 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
     done_ = true;
     auto on_closed = std::move(handlers_.on_closed);
     handlers_ = {};
-    beast::get_lowest_layer(ws_).close();
+    close_socket();
     if (on_closed) on_closed(error, std::move(what));
   }
 
@@ -303,9 +398,16 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
   std::optional<ProxyEndpoint> proxy_;
   std::string dial_host_, dial_port_;  // the server, or the proxy
   std::optional<beast::http::response_parser<beast::http::empty_body>> proxy_answer_;
-  std::deque<engineio::Frame> queue_;
+  std::deque<engineio::Frame> queue_;  // sent before the connection opened
+  WsMaskKeys keys_;
+  std::string pending_;  // frames (and Beast's bytes) to write next
+  std::string out_;      // the bytes being written
   bool open_ = false;
   bool writing_ = false;
+  bool flush_posted_ = false;
+  bool delivering_ = false;  // read frames are being delivered: the queue waits for the next socket read
+  bool close_when_flushed_ = false;
+  bool socket_closed_ = false;
   bool closing_ = false;
   bool done_ = false;
 };
