@@ -37,11 +37,11 @@
 #include "sio/core/debug_log.hpp"
 #include "sio/core/json.hpp"
 #include "sio/engineio/server_session.hpp"
+#include "sio/engineio/websocket_frame.hpp"
 #include "sio/server/engine.hpp"
 #include "sio/server/secrets.hpp"
 #include "client_files.hpp"
 #include "request.hpp"
-#include "ws_frame_header.hpp"
 #include "ws_transport.hpp"
 
 namespace sio::server {
@@ -237,7 +237,7 @@ class WsConnection : public Closable,
  private:
   // One entry of the write queue: a data frame (its header and payload) or Beast's raw bytes.
   struct Out {
-    detail::WsFrameHeader head;  // size 0 for raw bytes
+    engineio::WebSocketFrameHeader head;  // size 0 for raw bytes
     std::string body;
     std::shared_ptr<const std::string> shared;  // a broadcast's bytes, after body
   };
@@ -958,7 +958,7 @@ void WsConnection::do_read() {
 
 void WsConnection::send(engineio::Frame frame) {
   if (!open_ || close_requested_) return;
-  const auto head = detail::ws_frame_header(frame.binary, frame.size());
+  const auto head = engineio::websocket_frame_header(frame.binary, frame.size());
   out_.push_back(Out{head, std::move(frame.bytes), std::move(frame.shared)});
   if (!writing_ && !delivering_) do_write();
 }
