@@ -7,14 +7,14 @@
 # Adding a stage: write a function stage_<name> and add <name> to SIO_STAGES below.
 # Environment:
 #   SIO_SKIP="asan fuzz"  skip stages by name (local use; CI runs them all)
-#   FUZZ_SECONDS=20       time per fuzz target
+#   FUZZ_SECONDS=10       time per fuzz target
 #   SIO_JOBS=$(nproc)     parallel compile jobs
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
 cd "${SIO_ROOT}"
 
-FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
+FUZZ_SECONDS="${FUZZ_SECONDS:-10}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
