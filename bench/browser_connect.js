@@ -11,10 +11,10 @@
 // bench/browser_page/index.html; only the file behind /socket.io.js differs. Every run is a fresh
 // browser context (empty HTTP cache). Prints the median and the spread of the runs. Not a test.
 "use strict";
-const { spawn } = require("child_process");
 const fs = require("fs");
 const path = require("path");
 const zlib = require("zlib");
+const { startListening, stopProcess } = require("../tests/support/listening_process");
 
 const argv = process.argv.slice(2);
 const arg = (name, dflt) => {
@@ -62,38 +62,7 @@ function sizes(parts) {
 }
 
 function startServer(bundle) {
-  const proc = spawn(testserver, ["--port", "0", "--client-bundle", bundle, "--static", pageDir],
-                     { stdio: ["ignore", "pipe", "pipe"] });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start within 60 s: ${out}`)), 60000);
-    const onData = (d) => {
-      out += d;
-      const m = /listening on http:\/\/[^:]+:(\d+)\//.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, port: Number(m[1]) });
-      }
-    };
-    proc.stdout.on("data", onData);
-    proc.stderr.on("data", onData);
-    proc.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code}): ${out}`));
-    });
-  });
-}
-
-function stopServer(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
-    proc.on("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    proc.kill("SIGTERM");
-  });
+  return startListening(testserver, ["--port", "0", "--client-bundle", bundle, "--static", pageDir]).started;
 }
 
 // One page load in a fresh context: { fromTag, fromStart } in ms (the script tag / the navigation's
@@ -150,7 +119,7 @@ const median = (xs) => {
         }
         results.push(r);
       } finally {
-        await stopServer(server.proc);
+        await stopProcess(server.proc);
       }
     }
   } finally {

@@ -5,6 +5,7 @@ const { spawn } = require("child_process");
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
+const { startListening } = require("../support/listening_process");
 // once(emitter, event, ms) and waitFor(pred, what, ms): the server interop scripts' helpers.
 const { once, waitFor } = require("../server/interop/common");
 
@@ -25,29 +26,13 @@ function tempDir(files) {
   return dir;
 }
 
-// Starts `exe args` and resolves {port, proc, log()} once it printed "listening on http://h:p/".
+// Starts `exe args` and resolves {port, host, proc, log(), out()} once it printed
+// "listening on http://h:p/" (log(): its stderr so far, out(): its stdout).
 const started = [];
 function startApp(exe, args, { env = {}, ms = 15000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(exe, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    started.push(proc);
-    let out = "";
-    let err = "";
-    const timer = setTimeout(() => reject(new Error(`app did not start: ${out} ${err}`)), ms);
-    proc.stdout.on("data", (d) => {
-      out += d;
-      const m = /listening on http:\/\/([^:]+):(\d+)\//.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ port: Number(m[2]), host: m[1], proc, log: () => err, out: () => out });
-      }
-    });
-    proc.stderr.on("data", (d) => (err += d));
-    proc.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`app exited with ${code}: ${out} ${err}`));
-    });
-  });
+  const launch = startListening(exe, args, { env, ms, what: "app" });
+  started.push(launch.proc);
+  return launch.started.then((s) => ({ port: s.port, host: s.host, proc: s.proc, log: s.err, out: s.out }));
 }
 
 // Runs the app expecting it to fail at start; resolves {code, output}.

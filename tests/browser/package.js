@@ -17,10 +17,11 @@
 // --types instead runs tsc (typescript, npm) --noEmit --strict on package/types.ts (the module's
 // types, socket.io-client-shaped code) and package/types_global.ts (the classic script's io).
 "use strict";
-const { spawn, execFileSync } = require("child_process");
+const { execFileSync } = require("child_process");
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
+const { startListening, stopProcess } = require("../support/listening_process");
 
 const argv = process.argv.slice(2);
 const arg = (name) => {
@@ -112,39 +113,7 @@ function startServer(www) {
     args = [path.join(__dirname, "node_server.js"), "--bundle", path.join(www, "vendor", "socket.io.js"), "--static", www,
             "--parser", parser];
   }
-  const proc = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start within 60 s: ${out}`)), 60000);
-    const onData = (d) => {
-      out += d;
-      const m = /listening on http:\/\/[^:]+:(\d+)\//.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, port: Number(m[1]) });
-      }
-    };
-    proc.stdout.on("data", onData);
-    proc.stderr.on("data", (d) => {
-      out += d;
-    });
-    proc.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code}): ${out}`));
-    });
-  });
-}
-
-function stopServer(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
-    proc.on("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    proc.kill("SIGTERM");
-  });
+  return startListening(cmd, args).started;
 }
 
 async function runPage(browser, port, page_, mode) {
@@ -193,7 +162,7 @@ async function runPage(browser, port, page_, mode) {
     fail(`runner: ${e.stack || e}`);
   } finally {
     if (browser) await browser.close().catch(() => {});
-    if (server) await stopServer(server.proc);
+    if (server) await stopProcess(server.proc);
     fs.rmSync(work, { recursive: true, force: true });
   }
   console.log(failures ? `${failures} check(s) failed` : "all checks passed");

@@ -14,10 +14,10 @@
 // With --server demo it serves web-demo/ instead and chats between two pages (everyone + a room).
 // Exit code 0 only if every check passed; a missing bundle is a failure, never a skip.
 "use strict";
-const { spawn } = require("child_process");
 const fs = require("fs");
 const path = require("path");
 const zlib = require("zlib");
+const { startListening, stopProcess } = require("../support/listening_process");
 
 const argv = process.argv.slice(2);
 const arg = (name) => {
@@ -69,40 +69,7 @@ function startServer() {
     cmd = process.execPath;
     args = [path.join(__dirname, "node_server.js"), "--bundle", bundle, "--static", pageDir, "--parser", parserName];
   }
-  const proc = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start within 60 s: ${out}`)), 60000);
-    const onData = (d) => {
-      out += d;
-      const m = /listening on http:\/\/[^:]+:(\d+)\//.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, port: Number(m[1]) });
-      }
-    };
-    proc.stdout.on("data", onData);
-    proc.stderr.on("data", (d) => {
-      out += d;
-    });
-    proc.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code}): ${out}`));
-    });
-  });
-}
-
-// SIGTERM, then SIGKILL after 5 s; resolves once the process has exited (nothing left behind).
-function stopServer(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
-    proc.on("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    proc.kill("SIGTERM");
-  });
+  return startListening(cmd, args).started;
 }
 
 function request(port, target, headers = {}) {
@@ -271,7 +238,7 @@ async function pageWithMsgpackParser() {
     fail(`runner: ${e.stack || e}`);
   } finally {
     if (browser) await browser.close().catch(() => {});
-    if (server) await stopServer(server.proc);
+    if (server) await stopProcess(server.proc);
     if (copy) fs.rmSync(copy, { recursive: true, force: true });
   }
   console.log(failures ? `${failures} check(s) failed` : "all checks passed");
