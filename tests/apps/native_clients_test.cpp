@@ -14,6 +14,7 @@
 //     headers), rooms by the rules, node-online, POST /api/emit new_task reaching one collaboration
 //     only, invalid_token / expired_token.
 // Absence of an event is checked only after a later event or ack on the same connection arrived.
+#include "child_process.hpp"
 #include "sio/client.hpp"
 
 #include <gtest/gtest.h>
@@ -46,8 +47,6 @@
 #include <thread>
 #include <vector>
 
-extern char** environ;
-
 using namespace std::chrono_literals;
 using sio::json;
 namespace fs = std::filesystem;
@@ -61,44 +60,16 @@ constexpr auto kWait = 20s;
 class Child {
  public:
   // env: variables set in the child (a value) or removed (empty string).
-  Child(std::string exe, std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
-    std::vector<std::string> env_strings;
-    for (char** e = environ; *e; ++e) {
-      std::string entry(*e);
-      if (!env.count(entry.substr(0, entry.find('=')))) env_strings.push_back(entry);
-    }
-    for (const auto& [name, value] : env) {
-      if (!value.empty()) env_strings.push_back(name + "=" + value);
-    }
-    std::vector<char*> envp;
-    for (auto& e : env_strings) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::vector<char*> argv{exe.data()};
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-    pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error("fork");
-    if (pid_ == 0) {
-      dup2(out[1], 1);  // stderr stays the test's: the app's diagnostics show in the test log
-      execve(argv[0], argv.data(), envp.data());
-      _exit(127);
-    }
-    close(out[1]);
-    fd_ = out[0];
+  Child(std::string exe, std::vector<std::string> args, std::map<std::string, std::string> env = {})
+      : child_(options(std::move(exe), std::move(args), std::move(env))) {
     reader_ = std::thread([this] { read_loop(); });
   }
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
 
   ~Child() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
+    child_.kill();  // SIGKILL and reap
     if (reader_.joinable()) reader_.join();
-    close(fd_);
   }
 
   // Waits for a stdout line containing `text`; returns it.
@@ -127,21 +98,20 @@ class Child {
 
   // SIGTERM, then waits for the exit (stdout closed); returns the wait status, or -1 (killed).
   int terminate(std::chrono::seconds timeout = kWait) {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, SIGTERM);
+    if (reaped_) return -1;
+    child_.request_exit();
     return wait_exit(timeout);
   }
 
   int wait_exit(std::chrono::seconds timeout = kWait) {
-    if (pid_ <= 0) return -1;
+    if (reaped_) return -1;
     std::unique_lock lock(mu_);
     const bool closed = cv_.wait_for(lock, timeout, [&] { return eof_; });
     lock.unlock();
-    if (!closed) ::kill(pid_, SIGKILL);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return closed ? status : -1;
+    if (!closed) child_.kill();
+    child_.wait();
+    reaped_ = true;
+    return closed ? child_.native_status() : -1;
   }
 
   std::string output() {
@@ -154,11 +124,7 @@ class Child {
  private:
   void read_loop() {
     std::string buffer;
-    char chunk[4096];
-    for (;;) {
-      const ssize_t n = read(fd_, chunk, sizeof chunk);
-      if (n <= 0) break;
-      buffer.append(chunk, static_cast<std::size_t>(n));
+    while (child_.read_blocking(buffer)) {
       for (std::size_t nl; (nl = buffer.find('\n')) != std::string::npos;) {
         std::lock_guard lock(mu_);
         lines_.push_back(buffer.substr(0, nl));
@@ -172,8 +138,17 @@ class Child {
     cv_.notify_all();
   }
 
-  pid_t pid_ = -1;
-  int fd_ = -1;
+  static sio_test::ChildOptions options(std::string exe, std::vector<std::string> args,
+                                       std::map<std::string, std::string> env) {
+    sio_test::ChildOptions o;  // stderr stays the test's: the app's diagnostics show in the test log
+    o.exe = std::move(exe);
+    o.args = std::move(args);
+    o.env = std::move(env);
+    return o;
+  }
+
+  sio_test::ChildProcess child_;
+  bool reaped_ = false;
   std::thread reader_;
   std::mutex mu_;
   std::condition_variable cv_;

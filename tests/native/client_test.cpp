@@ -10,6 +10,7 @@
 // ClientEio3 runs the EIO3 mode against socket.io 2.5 (server_v2.js, also WebSocket-only) and ours
 // with allow_eio3; ClientCookies (node only) checks that session cookies come back on every request;
 // ClientExample runs client/examples/chat_client with and without DEBUG=socket.io*.
+#include "child_process.hpp"
 #include "sio/client.hpp"
 #include "sio/client/asio.hpp"
 
@@ -45,8 +46,6 @@
 #include <thread>
 #include <vector>
 
-extern char** environ;
-
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer)
 // libstdc++ is not instrumented: the reference count of an exception_ptr (the AckError stored in an
@@ -77,49 +76,9 @@ class Process {
     bool capture_stderr = false;
   };
 
-  explicit Process(Spec spec) {
-    // Everything the child needs is prepared before fork (only exec-safe calls after it).
-    std::vector<std::string> env_strings;
-    for (char** e = environ; *e; ++e) {
-      std::string entry(*e);
-      const std::string name = entry.substr(0, entry.find('='));
-      if (!spec.env.count(name)) env_strings.push_back(entry);
-    }
-    for (const auto& [name, value] : spec.env) {
-      if (!value.empty()) env_strings.push_back(name + "=" + value);
-    }
-    std::vector<char*> envp;
-    for (auto& e : env_strings) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::vector<char*> argv;
-    argv.push_back(spec.exe.data());
-    for (auto& a : spec.args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-
-    int out[2], err[2] = {-1, -1}, in[2] = {-1, -1};
-    if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-    if (spec.capture_stderr && pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-    if (spec.pipe_stdin && pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      if (err[1] >= 0) dup2(err[1], 2);
-      if (in[0] >= 0) dup2(in[0], 0);
-      execve(argv[0], argv.data(), envp.data());
-      _exit(127);
-    }
-    close(out[1]);
-    out_fd_ = out[0];
-    if (err[1] >= 0) {
-      close(err[1]);
-      err_fd_ = err[0];
-    }
-    if (in[0] >= 0) {
-      close(in[0]);
-      in_fd_ = in[1];
-    }
-    out_reader_ = std::thread([this] { read_loop(out_fd_, out_lines_, out_eof_); });
-    if (err_fd_ >= 0) err_reader_ = std::thread([this] { read_loop(err_fd_, err_lines_, err_eof_); });
+  explicit Process(const Spec& spec) : child_(options(spec)) {
+    out_reader_ = std::thread([this] { read_loop(false, out_lines_, out_eof_); });
+    if (spec.capture_stderr) err_reader_ = std::thread([this] { read_loop(true, err_lines_, err_eof_); });
   }
 
   ~Process() {
@@ -127,37 +86,19 @@ class Process {
     kill();
     if (out_reader_.joinable()) out_reader_.join();
     if (err_reader_.joinable()) err_reader_.join();
-    if (out_fd_ >= 0) close(out_fd_);
-    if (err_fd_ >= 0) close(err_fd_);
   }
 
-  void kill() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
+  void kill() { child_.kill(); }  // SIGKILL and reap
 
-  void write_stdin(const std::string& text) {
-    if (in_fd_ >= 0) {
-      EXPECT_EQ(write(in_fd_, text.data(), text.size()), static_cast<ssize_t>(text.size()));
-    }
-  }
-  void close_stdin() {
-    if (in_fd_ >= 0) close(in_fd_);
-    in_fd_ = -1;
-  }
+  void write_stdin(const std::string& text) { child_.write_stdin(text); }
+  void close_stdin() { child_.close_stdin(); }
 
   // Waits until the child closed its stdout (normally: it exited); then reaps it.
   bool wait_exit(std::chrono::seconds timeout = kWait) {
     std::unique_lock lock(mu_);
     if (!cv_.wait_for(lock, timeout, [&] { return out_eof_; })) return false;
     lock.unlock();
-    if (pid_ > 0) {
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
+    child_.wait();
     return true;
   }
 
@@ -237,13 +178,9 @@ class Process {
     return n;
   }
 
-  void read_loop(int fd, std::vector<std::string>& lines, bool& eof) {
+  void read_loop(bool from_stderr, std::vector<std::string>& lines, bool& eof) {
     std::string buffer;
-    char chunk[4096];
-    for (;;) {
-      const ssize_t n = read(fd, chunk, sizeof chunk);
-      if (n <= 0) break;
-      buffer.append(chunk, static_cast<std::size_t>(n));
+    while (child_.read_blocking(buffer, from_stderr)) {
       std::size_t nl;
       while ((nl = buffer.find('\n')) != std::string::npos) {
         std::lock_guard lock(mu_);
@@ -258,8 +195,17 @@ class Process {
     cv_.notify_all();
   }
 
-  pid_t pid_ = -1;
-  int out_fd_ = -1, err_fd_ = -1, in_fd_ = -1;
+  static sio_test::ChildOptions options(const Spec& spec) {
+    sio_test::ChildOptions o;
+    o.exe = spec.exe;
+    o.args = spec.args;
+    o.env = spec.env;
+    o.pipe_stdin = spec.pipe_stdin;
+    if (spec.capture_stderr) o.stderr_mode = sio_test::ChildOptions::Stderr::capture;
+    return o;
+  }
+
+  sio_test::ChildProcess child_;
   std::thread out_reader_, err_reader_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -4,14 +4,9 @@
 // test on port 0. Everything runs on the test's io_context, waiting on events with a deadline.
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -25,6 +20,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
+#include "child_process.hpp"
 #include "sio/core/json.hpp"
 #include "sio/native/engine_client.hpp"
 
@@ -41,39 +37,15 @@ constexpr std::chrono::milliseconds kWait = 30s;
 // A node child process running tests/native/engine/server.js; collects its stdout lines.
 class NodeServer {
  public:
-  NodeServer(asio::io_context& io, const std::string& config) : state_(std::make_shared<State>()) {
-    int out[2];
-    int in[2];
-    if (pipe(out) != 0 || pipe(in) != 0) throw std::runtime_error("pipe failed");
-    const std::string script = std::string(SIO_TESTS_DIR) + "/native/engine/server.js";
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(in[0], 0);
-      dup2(out[1], 1);
-      close(in[0]);
-      close(in[1]);
-      close(out[0]);
-      close(out[1]);
-      execl(SIO_NODE, "node", script.c_str(), config.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    close(in[0]);
-    stdin_ = in[1];
-    fcntl(stdin_, F_SETFD, FD_CLOEXEC);
-    fcntl(out[0], F_SETFD, FD_CLOEXEC);
+  NodeServer(asio::io_context& io, const std::string& config)
+      : state_(std::make_shared<State>()), child_(options(config)) {
     // The port line, read with a deadline before anything else runs.
     std::string pending;
     const auto deadline = std::chrono::steady_clock::now() + kWait;
     while (port_ == 0) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) throw std::runtime_error("node server did not print its port");
-      pollfd p{out[0], POLLIN, 0};
-      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-      char buf[256];
-      const ssize_t n = read(out[0], buf, sizeof buf);
-      if (n <= 0) throw std::runtime_error("node server exited before printing its port");
-      pending.append(buf, static_cast<std::size_t>(n));
+      const auto r = child_.read_some(pending, deadline);
+      if (r == sio_test::ChildProcess::Read::timeout) throw std::runtime_error("node server did not print its port");
+      if (r == sio_test::ChildProcess::Read::eof) throw std::runtime_error("node server exited before printing its port");
       std::size_t nl;
       while ((nl = pending.find('\n')) != std::string::npos) {
         std::string line = pending.substr(0, nl);
@@ -86,16 +58,14 @@ class NodeServer {
       }
     }
     state_->partial = pending;
-    state_->out = std::make_unique<asio::posix::stream_descriptor>(io, out[0]);
+    state_->out = std::make_unique<asio::posix::stream_descriptor>(io, child_.release_stdout());
     read_more(state_);
   }
 
   ~NodeServer() {
     state_->out.reset();  // closes the pipe; the pending read ends with operation_aborted
-    close(stdin_);
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
+    child_.close_stdin();
+    child_.terminate(kWait);  // SIGTERM (SIGKILL if it is still running after kWait), reaped
   }
 
   int port() const { return port_; }
@@ -128,9 +98,16 @@ class NodeServer {
     });
   }
 
+  static sio_test::ChildOptions options(const std::string& config) {
+    sio_test::ChildOptions o;
+    o.exe = SIO_NODE;
+    o.args = {std::string(SIO_TESTS_DIR) + "/native/engine/server.js", config};
+    o.pipe_stdin = true;
+    return o;
+  }
+
   std::shared_ptr<State> state_;
-  pid_t pid_ = -1;
-  int stdin_ = -1;
+  sio_test::ChildProcess child_;
   int port_ = 0;
 };
 

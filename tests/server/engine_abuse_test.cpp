@@ -51,6 +51,7 @@
 
 #include "sio/server/server.hpp"
 
+#include "child_process.hpp"
 #include "raw_peer.hpp"
 #include "server_thread.hpp"
 
@@ -418,40 +419,23 @@ TEST_F(EngineAbuseTest, CorsOriginTrueReflectsTheOrigin) {
 // ---- out of file descriptors: the server runs as its own process with a small RLIMIT_NOFILE ----
 
 struct Child {
-  pid_t pid = -1;
+  std::unique_ptr<sio_test::ChildProcess> process;  // killed and reaped on destruction
   std::uint16_t port = 0;
-  ~Child() {
-    if (pid > 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-    }
-  }
 };
 
 // Starts sio-testserver with RLIMIT_NOFILE = nofile; reads "listening on http://host:port/".
 bool spawn_server(Child& child, rlim_t nofile) {
-  int out[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return false;
-  child.pid = ::fork();
-  if (child.pid == 0) {
-    rlimit rl{nofile, nofile};
-    ::setrlimit(RLIMIT_NOFILE, &rl);
-    ::dup2(out[1], 1);
-    ::execl(SIO_TESTSERVER, SIO_TESTSERVER, "--port", "0", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(out[1]);
+  sio_test::ChildOptions options;
+  options.exe = SIO_TESTSERVER;
+  options.args = {"--port", "0"};
+  options.nofile = nofile;
+  child.process = std::make_unique<sio_test::ChildProcess>(options);
   std::string text;
-  char buf[256];
-  pollfd p{out[0], POLLIN, 0};
   const auto end = Clock::now() + 60s;
-  while (text.find('\n') == std::string::npos && Clock::now() < end) {
-    if (::poll(&p, 1, 1000) <= 0) continue;
-    const auto n = ::read(out[0], buf, sizeof buf);
-    if (n <= 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
+  while (text.find('\n') == std::string::npos) {
+    if (child.process->read_some(text, end) != sio_test::ChildProcess::Read::data) break;
   }
-  ::close(out[0]);
+  child.process->close_stdout();  // nothing more is read
   const auto colon = text.rfind(':');
   if (colon == std::string::npos) return false;
   child.port = static_cast<std::uint16_t>(std::stoi(text.substr(colon + 1)));
@@ -490,9 +474,9 @@ TEST(EngineOutOfDescriptors, AcceptBacksOffAndRecovers) {
   for (int i = 0; i < 100; ++i) flood.push_back(std::make_unique<Raw>(child.port));
   // Let the server reach its limit (it accepts what it can, then hits EMFILE), then measure.
   std::this_thread::sleep_for(1s);  // not synchronisation: the start of a measuring window
-  const auto before = cpu_time(child.pid);
+  const auto before = cpu_time(child.process->pid());
   std::this_thread::sleep_for(3s);  // the measuring window
-  const auto used = cpu_time(child.pid) - before;
+  const auto used = cpu_time(child.process->pid()) - before;
   EXPECT_LT(used, 1500ms) << "the accept loop spins while out of descriptors";
   flood.clear();  // frees the server's descriptors
   std::optional<sio_test::HttpResult> r;

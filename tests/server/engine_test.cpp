@@ -3,10 +3,6 @@
 // The server runs on its io_context in a background thread; node scripts from tests/server/engine/
 // are spawned as child processes and print JSON lines that the tests assert on.
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -22,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "child_process.hpp"
 #include "sio/core/json.hpp"
 #include "sio/server/engine.hpp"
 
@@ -45,32 +42,10 @@ struct NodeResult {
 };
 
 // A node child process whose stdout lines (JSON) are collected; killed if still running at the end.
+// It inherits no descriptor but stdin/stdout/stderr (e.g. not the server's listening socket).
 class NodeProcess {
  public:
-  NodeProcess(const std::string& script, const json& args) {
-    int fds[2];
-    if (pipe(fds) != 0) return;
-    const std::string path = std::string(SIO_TESTS_DIR) + "/server/engine/" + script;
-    const std::string arg = args.dump();
-    const std::string node_path = std::string(SIO_TESTS_DIR) + "/node_modules";
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fds[1], 1);
-      close_range(3, ~0U, 0);  // no inherited sockets (e.g. the server's listening socket)
-      setenv("NODE_PATH", node_path.c_str(), 1);
-      execl(SIO_NODE, "node", path.c_str(), arg.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(fds[1]);
-    fd_ = fds[0];
-  }
-  ~NodeProcess() {
-    if (pid_ > 0 && !reaped_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (fd_ >= 0) close(fd_);
-  }
+  NodeProcess(const std::string& script, const json& args) : child_(options(script, args)) {}
 
   // Reads output until a line has "event" == name (true) or the output ends / time runs out.
   bool wait_event(const std::string& name, std::chrono::milliseconds timeout = 30s) {
@@ -86,50 +61,41 @@ class NodeProcess {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (read_some(deadline)) {
     }
-    bool killed = false;
     if (!eof_) {
-      kill(pid_, SIGKILL);
-      killed = true;
+      child_.kill();
+      result_.exit_code = -2;
+    } else {
+      result_.exit_code = child_.wait();
     }
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    reaped_ = true;
-    result_.exit_code = killed ? -2 : (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     return result_;
   }
 
  private:
-  // One read; false at end of output or deadline.
-  bool read_some(std::chrono::steady_clock::time_point deadline) {
-    if (fd_ < 0 || eof_) return false;
-    for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return false;
-      pollfd p{fd_, POLLIN, 0};
-      const int r = poll(&p, 1, static_cast<int>(left.count()));
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) continue;
-      char buf[65536];
-      const ssize_t n = read(fd_, buf, sizeof buf);
-      if (n <= 0) {
-        eof_ = true;
-        return false;
-      }
-      result_.raw.append(buf, static_cast<std::size_t>(n));
-      std::size_t nl;
-      while ((nl = result_.raw.find('\n', parsed_)) != std::string::npos) {
-        auto j = json::parse(result_.raw.substr(parsed_, nl - parsed_), nullptr, false);
-        if (!j.is_discarded()) result_.lines.push_back(std::move(j));
-        parsed_ = nl + 1;
-      }
-      return true;
-    }
+  static sio_test::ChildOptions options(const std::string& script, const json& args) {
+    sio_test::ChildOptions o;
+    o.exe = SIO_NODE;
+    o.args = {std::string(SIO_TESTS_DIR) + "/server/engine/" + script, args.dump()};
+    o.env = {{"NODE_PATH", std::string(SIO_TESTS_DIR) + "/node_modules"}};
+    return o;
   }
 
-  pid_t pid_ = -1;
-  int fd_ = -1;
+  // One read; false at end of output or deadline.
+  bool read_some(std::chrono::steady_clock::time_point deadline) {
+    if (eof_) return false;
+    const auto r = child_.read_some(result_.raw, deadline);
+    if (r == sio_test::ChildProcess::Read::eof) eof_ = true;
+    if (r != sio_test::ChildProcess::Read::data) return false;
+    std::size_t nl;
+    while ((nl = result_.raw.find('\n', parsed_)) != std::string::npos) {
+      auto j = json::parse(result_.raw.substr(parsed_, nl - parsed_), nullptr, false);
+      if (!j.is_discarded()) result_.lines.push_back(std::move(j));
+      parsed_ = nl + 1;
+    }
+    return true;
+  }
+
+  sio_test::ChildProcess child_;
   bool eof_ = false;
-  bool reaped_ = false;
   std::size_t parsed_ = 0;
   NodeResult result_;
 };

@@ -6,20 +6,20 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "child_process.hpp"
 #include "redis_runner.hpp"  // free_loopback_port
 
 namespace sio_test {
@@ -29,11 +29,7 @@ class NginxBalancer {
   NginxBalancer(std::string balancing, std::vector<std::uint16_t> backends)
       : balancing_(std::move(balancing)), backends_(std::move(backends)), port_(free_loopback_port()) {}
   ~NginxBalancer() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-    }
+    child_.reset();  // killed and reaped
     if (!dir_.empty()) {
       std::error_code ignored;
       std::filesystem::remove_all(dir_, ignored);
@@ -68,20 +64,15 @@ class NginxBalancer {
         << "      proxy_set_header Connection \"upgrade\";\n      proxy_set_header Host $host;\n"
         << "      proxy_read_timeout 60s;\n    }\n  }\n}\n";
     const std::string conf = dir_ + "/nginx.conf";
-    pid_ = fork();
-    if (pid_ == 0) {
-      execl("/usr/sbin/nginx", "nginx", "-p", dir_.c_str(), "-c", conf.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    if (pid_ < 0) return false;
+    ChildOptions options;
+    options.exe = "/usr/sbin/nginx";
+    options.args = {"-p", dir_, "-c", conf};
+    options.capture_stdout = false;  // its log is error.log
+    child_ = std::make_unique<ChildProcess>(options);
     // Ready when it accepts a connection (or gone when it exited, e.g. a bad configuration).
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
+      if (child_->exited()) return false;
       if (accepts()) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));  // retry interval, not a sync
     }
@@ -104,7 +95,7 @@ class NginxBalancer {
   std::string balancing_;
   std::vector<std::uint16_t> backends_;
   std::uint16_t port_;
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> child_;
   std::string dir_;
 };
 

@@ -4,19 +4,16 @@
 #pragma once
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
-#include <vector>
+
+#include "child_process.hpp"
 
 namespace sio_test {
 
@@ -50,60 +47,27 @@ class RedisServer {
 
   // Starts redis-server and waits until it accepts connections; false (see output()) otherwise.
   bool start(std::chrono::seconds limit = std::chrono::seconds(30)) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) return false;
-    const std::string port = std::to_string(port_);
-    std::vector<const char*> argv = {"/usr/bin/redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
-                                     "--save", "", "--appendonly", "no", "--daemonize", "no",
-                                     "--loglevel", "notice", nullptr};
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fds[1], 1);
-      dup2(fds[1], 2);
-      if (chdir("/tmp") != 0) _exit(126);
-      execv(argv[0], const_cast<char* const*>(argv.data()));
-      _exit(127);
-    }
-    close(fds[1]);
-    if (pid_ < 0) {
-      close(fds[0]);
-      return false;
-    }
-    out_ = fds[0];
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    char buf[4096];
+    ChildOptions options;
+    options.exe = "/usr/bin/redis-server";
+    options.args = {"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                    "--daemonize", "no", "--loglevel", "notice"};
+    options.working_dir = "/tmp";
+    options.stderr_mode = ChildOptions::Stderr::merge;
+    child_ = std::make_unique<ChildProcess>(options);
+    const auto deadline = ChildProcess::Clock::now() + limit;
     while (output_.find("Ready to accept connections") == std::string::npos) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return false;
-      pollfd p{out_, POLLIN, 0};
-      const int r = ::poll(&p, 1, static_cast<int>(left.count()));
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) continue;
-      const auto n = read(out_, buf, sizeof buf);
-      if (n <= 0) return false;  // exited (e.g. port taken)
-      output_.append(buf, static_cast<std::size_t>(n));
+      // Timed out, or the output ended (it exited, e.g. the port is taken).
+      if (child_->read_some(output_, deadline) != ChildProcess::Read::data) return false;
     }
     return true;
   }
 
   // Kills it (SIGKILL: a crash, not a clean shutdown) and reaps it.
-  void stop() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-      pid_ = -1;
-    }
-    if (out_ >= 0) {
-      close(out_);
-      out_ = -1;
-    }
-  }
+  void stop() { child_.reset(); }
 
  private:
   std::uint16_t port_;
-  pid_t pid_ = -1;
-  int out_ = -1;
+  std::unique_ptr<ChildProcess> child_;
   std::string output_;
 };
 
