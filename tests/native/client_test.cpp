@@ -1470,6 +1470,8 @@ TEST(ClientProxy, PollingAndWebSocketThroughTinyproxyAndNoProxy) {
     if (reply.wait_for(0s) == std::future_status::ready) {
       EXPECT_EQ(reply.get(), json::array({"via"}));
     }
+    // Polling first, then WebSocket: the upgrade completes after the connect, on its own time.
+    if (o.transports.size() > 1) EXPECT_TRUE(r.wait("upgraded"));
     const std::string transport = socket->io()->transport();
     socket->disconnect();
     return transport;
