@@ -1478,8 +1478,15 @@ void HttpConnection::handle_engine(Request& req, RequestInfo info) {
     hr.remote_address = remote_address_;
     auto req_ptr = std::make_shared<Request>(std::move(req));
     auto called = std::make_shared<std::atomic<bool>>(false);
-    // Holds the connection until the hook answers (or drops `done`).
-    AllowRequestDone done = [self = shared_from_this(), req_ptr, info = std::move(info), called](
+    // Holds the connection until the hook answers (or drops `done`). The hook may answer and drop
+    // `done` on any thread: the last reference is then released on the server's thread (a
+    // connection is destroyed where it lives, ~HttpConnection touches the Core).
+    const auto executor = core_->io_.get_executor();
+    std::shared_ptr<HttpConnection> self(
+        this, [owner = shared_from_this(), executor](HttpConnection*) mutable {
+          net::post(executor, [owner = std::move(owner)] {});
+        });
+    AllowRequestDone done = [self = std::move(self), req_ptr, info = std::move(info), called](
                                 std::string message, bool success) mutable {
       if (called->exchange(true)) return;
       net::dispatch(self->core_->io_.get_executor(),
