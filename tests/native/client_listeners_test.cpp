@@ -14,6 +14,8 @@
 #include "sio/client/asio.hpp"
 #include "sio/testing/server_fixture.hpp"
 
+#include "event_log.hpp"
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
@@ -40,38 +42,10 @@ constexpr auto kWait = 20s;
 constexpr int kRounds = 25;
 
 // What the client's callbacks saw, waited for with a bound.
-class Seen {
+// What the client's callbacks saw: the shared log, waited for with this file's bound.
+class Seen : public sio_test::EventLog {
  public:
-  void add(std::string name, json data = nullptr) {
-    std::lock_guard lock(mu_);
-    entries_.emplace_back(std::move(name), std::move(data));
-    cv_.notify_all();
-  }
-  std::optional<json> wait(const std::string& name, std::size_t n = 1) {
-    std::unique_lock lock(mu_);
-    std::optional<json> out;
-    cv_.wait_for(lock, kWait, [&] {
-      std::size_t seen = 0;
-      for (const auto& [k, v] : entries_) {
-        if (k == name && ++seen == n) {
-          out = v;
-          return true;
-        }
-      }
-      return false;
-    });
-    return out;
-  }
-  std::size_t count(const std::string& name) {
-    std::lock_guard lock(mu_);
-    return static_cast<std::size_t>(
-        std::count_if(entries_.begin(), entries_.end(), [&](const auto& e) { return e.first == name; }));
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::pair<std::string, json>> entries_;
+  std::optional<json> wait(const std::string& name, std::size_t n = 1) { return EventLog::wait(name, n, kWait); }
 };
 
 enum class Tr { polling, websocket };

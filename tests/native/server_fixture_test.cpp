@@ -5,6 +5,8 @@
 #include "sio/client.hpp"
 #include "sio/testing/server_fixture.hpp"
 
+#include "event_log.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -26,46 +28,10 @@ namespace {
 constexpr auto kWait = 20s;
 
 // What the client's callbacks saw, waited for with a bound.
-class Seen {
+// What the client's callbacks saw: the shared log, waited for with this file's bound.
+class Seen : public sio_test::EventLog {
  public:
-  void add(std::string name, json data = nullptr) {
-    std::lock_guard lock(mu_);
-    entries_.emplace_back(std::move(name), std::move(data));
-    cv_.notify_all();
-  }
-  std::optional<json> wait(const std::string& name, std::size_t n = 1) {
-    std::unique_lock lock(mu_);
-    std::optional<json> out;
-    cv_.wait_for(lock, kWait, [&] {
-      std::size_t seen = 0;
-      for (const auto& [k, v] : entries_) {
-        if (k == name && ++seen == n) {
-          out = v;
-          return true;
-        }
-      }
-      return false;
-    });
-    return out;
-  }
-  std::size_t count(const std::string& name) {
-    std::lock_guard lock(mu_);
-    return static_cast<std::size_t>(
-        std::count_if(entries_.begin(), entries_.end(), [&](const auto& e) { return e.first == name; }));
-  }
-  std::vector<std::string> names_of(const std::string& name) {
-    std::lock_guard lock(mu_);
-    std::vector<std::string> out;
-    for (const auto& [k, v] : entries_) {
-      if (k == name) out.push_back(v.dump());
-    }
-    return out;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::pair<std::string, json>> entries_;
+  std::optional<json> wait(const std::string& name, std::size_t n = 1) { return EventLog::wait(name, n, kWait); }
 };
 
 enum class Tr { polling, websocket };
@@ -214,7 +180,7 @@ TEST_P(ServerFixtureClientTest, DelayedPacketsArriveLateInOrder) {
   EXPECT_GE(Clock::now() - before, 600ms);
   socket->emit("two");
   ASSERT_TRUE(seen.wait("order", 2));
-  EXPECT_EQ(seen.names_of("order"), (std::vector<std::string>{"\"first\"", "\"second\""}));
+  EXPECT_EQ(seen.dumps_of("order"), (std::vector<std::string>{"\"first\"", "\"second\""}));
 }
 
 // reorder_packets: the next two packets arrive swapped.
@@ -228,7 +194,7 @@ TEST_P(ServerFixtureClientTest, ReorderedPacketsArriveSwapped) {
   ASSERT_TRUE(server().reorder_packets(manager->engine_id(), 2));
   socket->emit("two");
   ASSERT_TRUE(seen.wait("order", 2));
-  EXPECT_EQ(seen.names_of("order"), (std::vector<std::string>{"\"second\"", "\"first\""}));
+  EXPECT_EQ(seen.dumps_of("order"), (std::vector<std::string>{"\"second\"", "\"first\""}));
 }
 
 // refuse_handshakes: connect_error while refused, connected once lifted (the client keeps trying).
