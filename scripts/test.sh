@@ -26,9 +26,21 @@ stage_deps() {
   sio_install_deps
 }
 
+# With the asan stage on, the main build runs only SIO_MAIN_ONLY_TESTS (stage_ctest_main), so
+# its test programs are not built, except those that tests need: everything else of the project
+# is (the default target), and the test programs run under the sanitizers instead.
 stage_build() {
-  sio_build_main
+  if sio_asan_runs_the_tests; then
+    sio_log "build: main (build/, Debug, ${SIO_JOBS} jobs; test programs: ${SIO_MAIN_ONLY_PROGRAMS[*]})"
+    sio_cmake_build build all "${SIO_MAIN_ONLY_PROGRAMS[@]}" -- -DCMAKE_BUILD_TYPE="${SIO_BUILD_TYPE:-Debug}" \
+      -DSIO_TESTS_IN_ALL=OFF
+  else
+    sio_log "build: main (build/, Debug, ${SIO_JOBS} jobs)"
+    sio_cmake_build build -- -DCMAKE_BUILD_TYPE="${SIO_BUILD_TYPE:-Debug}" -DSIO_TESTS_IN_ALL=ON
+  fi
 }
+
+sio_asan_runs_the_tests() { [[ " ${SIO_SKIP:-} " != *" asan "* ]]; }
 
 # The WebAssembly client bundle (build-wasm/socket.io.js), loaded by the browser tests.
 stage_wasm() {
@@ -46,8 +58,24 @@ sio_ctest_quiet() {
     echo "${label}: $(grep -E 'tests passed' "${log}" | tail -1)"
   else
     cat "${log}"
+    sio_failed_outputs "${dir}"
     sio_die "${label}: tests failed (log: ${log})"
   fi
+}
+
+# sio_failed_outputs <test-dir>: the output of each failed test again (the last 150 lines each),
+# so that the end of the run, which is what a CI summary keeps, says why they failed.
+sio_failed_outputs() {
+  local tmp="$1/Testing/Temporary"
+  [[ -f "${tmp}/LastTestsFailed.log" && -f "${tmp}/LastTest.log" ]] || return 0
+  local name
+  while IFS=: read -r _ name; do
+    echo "==== output of the failed test ${name}"
+    awk -v name="${name}" '
+      $0 ~ "^[0-9]+/[0-9]+ Testing: " && $3 == name { on = 1 }
+      on { print }
+      on && /end time:/ { exit }' "${tmp}/LastTest.log" | tail -150
+  done <"${tmp}/LastTestsFailed.log"
 }
 
 # Every test runs once: under AddressSanitizer + UndefinedBehaviorSanitizer (this stage) unless it
@@ -58,6 +86,8 @@ sio_ctest_quiet() {
 # the server's out-of-descriptors test (UBSan's vptr check cannot run in a process without free
 # descriptors; see tests/server/engine_abuse_test.cpp).
 SIO_MAIN_ONLY_TESTS='^(package_.*|browser_.*_node|browser_npm_package_types|EngineOutOfDescriptors\..*)$'
+# The test programs those tests run (the main build builds only these of tests/).
+SIO_MAIN_ONLY_PROGRAMS=(server_engine_abuse_test)
 
 # Core unit, differential, server, apps and native client tests under AddressSanitizer +
 # UndefinedBehaviorSanitizer (clang 14, LeakSanitizer on): bad input to the core, the server or the
@@ -128,16 +158,25 @@ stage_fuzz() {
 # one of the two; with asan skipped (SIO_SKIP), all of them.
 stage_ctest_main() {
   local filter=()
-  if [[ " ${SIO_SKIP:-} " != *" asan "* ]]; then
-    local missing
-    missing="$(comm -23 <(sio_ctest_names build | grep -Ev "${SIO_MAIN_ONLY_TESTS}") \
+  if sio_asan_runs_the_tests; then
+    # A test program of build/ left unbuilt (CTest lists it as <program>_NOT_BUILT) must be one
+    # that build-asan/ built.
+    local missing program
+    missing="$(comm -23 <(sio_ctest_names build | grep -Ev "${SIO_MAIN_ONLY_TESTS}" | grep -v '_NOT_BUILT$') \
                         <(sio_ctest_names build-asan))"
+    for program in $(sio_ctest_names build | sed -n 's/_NOT_BUILT$//p'); do
+      [[ -n "$(find build-asan/tests -name "${program}" -type f -perm -u+x -print -quit)" ]] ||
+        missing+=" ${program} (a program)"
+    done
     [[ -z "${missing}" ]] || sio_die "tests of build/ that neither the asan stage nor this one runs: ${missing}"
     filter=(-R "${SIO_MAIN_ONLY_TESTS}")
   fi
   sio_log "ctest: build/ ${filter[*]}"
-  exec ctest --test-dir build --output-on-failure --no-tests=error --no-label-summary -j2 --timeout 600 \
-    "${filter[@]}"
+  if ! ctest --test-dir build --output-on-failure --no-tests=error --no-label-summary -j2 --timeout 600 \
+    "${filter[@]}"; then
+    sio_failed_outputs build
+    sio_die "ctest: tests failed"
+  fi
 }
 
 # sio_ctest_names <build-dir>: the names of the tests CTest knows there, sorted (without the

@@ -79,7 +79,8 @@ class IoThreadsTest : public ::testing::Test {
 
   void TearDown() override {
     if (!server_) return;
-    sio_test::stop_server_thread(io_, work_, thread_, [this] { server_->close(); }, 10s);
+    const bool stopped = sio_test::stop_server_thread(io_, work_, thread_, [this] { server_->close(); }, 60s);
+    EXPECT_TRUE(stopped) << "the server's loop did not end within 60 s of close()";
     server_.reset();
     EXPECT_EQ(wrong_thread_.load(), 0) << "a handler ran off the executor's thread";
   }

@@ -12,9 +12,10 @@ namespace sio_test {
 
 // Runs `close` on the io thread and releases the work guard there, waits up to `limit` for
 // io.run() to return (the server's connections closed), stops the io_context if it did not (so a
-// server that fails to close cannot hang the suite), and joins the thread.
+// server that fails to close cannot hang the suite), and joins the thread. Returns whether
+// io.run() returned by itself within `limit`.
 template <class Close>
-void stop_server_thread(boost::asio::io_context& io,
+bool stop_server_thread(boost::asio::io_context& io,
                         boost::asio::executor_work_guard<boost::asio::io_context::executor_type>& work,
                         std::thread& thread, Close close, std::chrono::seconds limit) {
   boost::asio::post(io, [&] {
@@ -25,8 +26,10 @@ void stop_server_thread(boost::asio::io_context& io,
   while (!io.stopped() && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  const bool stopped = io.stopped();
   io.stop();
   if (thread.joinable()) thread.join();
+  return stopped;
 }
 
 }  // namespace sio_test
