@@ -22,10 +22,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
 #include <future>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,22 +33,17 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-
 #include "sio/server/server.hpp"
 
 #include "node_runner.hpp"
 #include "raw_peer.hpp"
-#include "server_thread.hpp"
+#include "server_fixture.hpp"
 
 using namespace std::chrono_literals;
 using sio::json;
 using sio::server::AckFn;
 using sio::server::ConnectError;
 using sio::server::Next;
-using sio::server::Server;
 using sio::server::ServerOptions;
 using sio::server::Socket;
 using Clock = std::chrono::steady_clock;
@@ -79,8 +72,10 @@ using sio_test::run_node;
 
 // ---- fixture ---------------------------------------------------------------------------------
 
-class BadInputTest : public ::testing::Test {
+class BadInputTest : public sio_test::ServerThreadTest {
  protected:
+  BadInputTest() : ServerThreadTest(kRead) {}
+
   static ServerOptions fast() {
     ServerOptions o;
     o.max_http_buffer_size = 1000;
@@ -90,15 +85,9 @@ class BadInputTest : public ::testing::Test {
   }
 
   void start(ServerOptions options = fast()) {
-    server_ = std::make_unique<Server>(io_, std::move(options), "127.0.0.1", 0);
-    port_ = server_->port();
+    make_server(std::move(options));
     auto install = [this](Socket& s) {
-      s.on_disconnect([this, id = s.id(), nsp = s.nsp().name()](const std::string& reason) {
-        std::lock_guard lock(mutex_);
-        reasons_[id] = reason;
-        reason_times_[id] = Clock::now();
-        cv_.notify_all();
-      });
+      record_disconnect(s);
       s.on("echo", [](const json& args, const AckFn& ack) {
         if (ack) ack(args);
       });
@@ -120,37 +109,18 @@ class BadInputTest : public ::testing::Test {
     });
     secure->on_connection(install);
     server_->of("/throws")->use([](Socket&, Next) { throw std::runtime_error("boom"); });
-    thread_ = std::thread([this] { io_.run(); });
+    run_io_thread();
   }
 
   void TearDown() override {
-    if (!server_) return;
-    sio_test::stop_server_thread(io_, work_, thread_, [this] { server_->close(); }, 5s);
-    server_.reset();
+    if (server_) stop_server(5s);
   }
 
-  std::size_t client_count() {
-    std::promise<std::size_t> p;
-    auto f = p.get_future();
-    boost::asio::post(io_, [&] { p.set_value(server_->client_count()); });
-    return f.get();
-  }
+  // The server's Socket.IO clients (Engine.IO sessions with a Socket.IO client on them).
+  std::size_t socketio_client_count() { return on_server([this] { return server_->client_count(); }); }
 
   bool wait_client_count(std::size_t n, std::chrono::milliseconds limit = 10s) {
-    const auto end = Clock::now() + limit;
-    while (Clock::now() < end) {
-      if (client_count() == n) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return client_count() == n;
-  }
-
-  // The disconnect reason of a Socket.IO socket ("" if none within the limit).
-  std::string reason_of(const std::string& id, std::chrono::milliseconds limit = kRead) {
-    std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, limit, [&] { return reasons_.count(id) != 0; });
-    auto it = reasons_.find(id);
-    return it == reasons_.end() ? std::string() : it->second;
+    return eventually([&] { return socketio_client_count() == n; }, limit);
   }
 
   // ---- polling session helpers
@@ -169,15 +139,6 @@ class BadInputTest : public ::testing::Test {
     return parse_json(g->body.substr(2)).value("sid", "");
   }
 
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
-  std::unique_ptr<Server> server_;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::map<std::string, std::string> reasons_;
-  std::map<std::string, Clock::time_point> reason_times_;
   json seen_in_middleware_;
 };
 
@@ -551,7 +512,7 @@ TEST_F(BadInputTest, AllowRequestRefusalIsForbiddenCode4) {
   EXPECT_EQ(r->status, 400);  // Node's abortUpgrade: always 400, plain text
   EXPECT_EQ(r->body, "Forbidden");
   EXPECT_TRUE(c.wait_closed());
-  EXPECT_EQ(client_count(), 2u);
+  EXPECT_EQ(socketio_client_count(), 2u);
   // Requests of an existing session are not filtered (as in Node).
   auto ok = http(port_, "GET", kEio + "polling", "", "X-Let-Me-In: yes\r\n");
   ASSERT_TRUE(ok);
@@ -582,7 +543,7 @@ TEST_F(BadInputTest, UnknownNamespaceIsRefusedAndTheSessionStays) {
   auto a = c.ws_read_data();
   ASSERT_TRUE(a);
   EXPECT_EQ(a->payload, "431[\"still here\"]");
-  EXPECT_EQ(client_count(), 1u);
+  EXPECT_EQ(socketio_client_count(), 1u);
 }
 
 TEST_F(BadInputTest, BadAuthIsRefusedWithMessageAndData) {
@@ -614,7 +575,7 @@ TEST_F(BadInputTest, BadAuthIsRefusedWithMessageAndData) {
   auto g = c.ws_read_data();
   ASSERT_TRUE(g);
   EXPECT_EQ(g->payload.rfind("40/secure,{\"sid\":", 0), 0u) << g->payload;
-  EXPECT_EQ(client_count(), 1u);
+  EXPECT_EQ(socketio_client_count(), 1u);
 }
 
 // ---- heartbeat ----------------------------------------------------------------------------------
@@ -728,7 +689,7 @@ TEST_F(BadInputTest, FloodOfAbandonedConnectionsLeavesNothingBehind) {
 
   // Sessions opened by abandoned handshakes go away (connect timeout / ping timeout), and so do
   // the sockets: back to where we started.
-  EXPECT_TRUE(wait_client_count(0, 10s)) << client_count();
+  EXPECT_TRUE(wait_client_count(0, 10s)) << socketio_client_count();
   const auto end = Clock::now() + 10s;
   while (open_fd_count() > fds_before && Clock::now() < end) std::this_thread::sleep_for(50ms);
   EXPECT_LE(open_fd_count(), fds_before);

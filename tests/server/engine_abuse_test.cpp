@@ -33,31 +33,22 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <fstream>
-#include <functional>
 #include <future>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-
 #include "sio/server/server.hpp"
 
 #include "child_process.hpp"
 #include "raw_peer.hpp"
-#include "server_thread.hpp"
+#include "server_fixture.hpp"
 
 using namespace std::chrono_literals;
 using sio::json;
-using sio::server::Server;
 using sio::server::ServerOptions;
 using sio::server::Socket;
 using sio_test::Clock;
@@ -121,61 +112,17 @@ int read_until_end(Raw& c, std::atomic<int>& count, std::chrono::seconds limit =
   return -1 - count.load();
 }
 
-class EngineAbuseTest : public ::testing::Test {
+class EngineAbuseTest : public sio_test::ServerThreadTest {
  protected:
   void start(ServerOptions options) {
-    server_ = std::make_unique<Server>(io_, std::move(options), "127.0.0.1", 0);
-    port_ = server_->port();
-    server_->on_connection([this](Socket& s) {
-      s.on_disconnect([this, id = s.id()](const std::string& reason) {
-        std::lock_guard lock(mutex_);
-        reasons_[id] = reason;
-        cv_.notify_all();
-      });
-    });
-    thread_ = std::thread([this] { io_.run(); });
+    make_server(std::move(options));
+    server_->on_connection([this](Socket& s) { record_disconnect(s); });
+    run_io_thread();
   }
 
   void TearDown() override {
-    if (!server_) return;
-    sio_test::stop_server_thread(io_, work_, thread_, [this] { server_->close(); }, 10s);
-    server_.reset();
+    if (server_) stop_server(10s);
   }
-
-  template <class F>
-  auto on_server(F f) {
-    std::promise<decltype(f())> p;
-    auto fut = p.get_future();
-    boost::asio::post(io_, [&] {
-      if constexpr (std::is_void_v<decltype(f())>) {
-        f();
-        p.set_value();
-      } else {
-        p.set_value(f());
-      }
-    });
-    return fut.get();
-  }
-
-  std::size_t client_count() { return on_server([this] { return server_->engine().client_count(); }); }
-
-  // Polls `pred` (generous bound: these are waits for events, not speed checks).
-  static bool eventually(const std::function<bool()>& pred, std::chrono::seconds limit = 60s) {
-    const auto end = Clock::now() + limit;
-    while (Clock::now() < end) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return pred();
-  }
-
-  std::string reason_of(const std::string& id, std::chrono::seconds limit = 60s) {
-    std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, limit, [&] { return reasons_.count(id) != 0; });
-    auto it = reasons_.find(id);
-    return it == reasons_.end() ? std::string() : it->second;
-  }
-
 
   // Broadcasts `count` events "big" with a 1 KB string in rounds of `round` (one loop pass
   // each), then one (non-volatile) "end". After each round it waits until `delivered` (the
@@ -222,15 +169,6 @@ class EngineAbuseTest : public ::testing::Test {
     broadcast(count, volatile_, &delivered, &reader_done);
     return read.get();
   }
-
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
-  std::unique_ptr<Server> server_;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::map<std::string, std::string> reasons_;
 };
 
 constexpr std::size_t kLimit = 4u << 20;

@@ -3,9 +3,6 @@
 // polling requests that land on another thread than their session's, disconnect races, and
 // operations from other threads. Run under TSan by scripts/test.sh (stage_tsan).
 #include <atomic>
-#include <condition_variable>
-#include <functional>
-#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -14,13 +11,10 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
 #include "raw_peer.hpp"
-#include "server_thread.hpp"
+#include "server_fixture.hpp"
 #include "sio/server/server.hpp"
 
 namespace {
@@ -28,20 +22,17 @@ namespace {
 using namespace std::chrono_literals;
 using sio::json;
 using sio::server::AckFn;
-using sio::server::Server;
 using sio::server::ServerOptions;
 using sio::server::Socket;
 using sio_test::Raw;
-using Clock = std::chrono::steady_clock;
 
 constexpr unsigned kThreads = 3;  // more than the round-robin's first pass, so every kind of hop occurs
 
-class IoThreadsTest : public ::testing::Test {
+class IoThreadsTest : public sio_test::ServerThreadTest {
  protected:
   void start(ServerOptions options = {}) {
     options.io_threads = kThreads;
-    server_ = std::make_unique<Server>(io_, std::move(options), "127.0.0.1", 0);
-    port_ = server_->port();
+    make_server(std::move(options));
     server_->on_connection([this](Socket& s) {
       note_thread();
       auto weak = std::weak_ptr<Socket>(s.shared_from_this());
@@ -64,55 +55,20 @@ class IoThreadsTest : public ::testing::Test {
       });
       s.on_disconnect([this, id = s.id()](const std::string& reason) {
         note_thread();
-        std::lock_guard lock(mutex_);
-        reasons_[id] = reason;
-        cv_.notify_all();
+        note_reason(id, reason);
       });
     });
-    thread_ = std::thread([this] {
-      io_thread_ = std::this_thread::get_id();
-      started_.set_value();
-      io_.run();
-    });
-    started_.get_future().wait();
+    run_io_thread();
   }
 
   void TearDown() override {
     if (!server_) return;
-    const bool stopped = sio_test::stop_server_thread(io_, work_, thread_, [this] { server_->close(); }, 60s);
-    EXPECT_TRUE(stopped) << "the server's loop did not end within 60 s of close()";
-    server_.reset();
+    EXPECT_TRUE(stop_server(60s)) << "the server's loop did not end within 60 s of close()";
     EXPECT_EQ(wrong_thread_.load(), 0) << "a handler ran off the executor's thread";
   }
 
   void note_thread() {
     if (std::this_thread::get_id() != io_thread_) ++wrong_thread_;
-  }
-
-  template <class F>
-  auto on_server(F f) {
-    std::promise<decltype(f())> p;
-    auto fut = p.get_future();
-    boost::asio::post(io_, [&] {
-      if constexpr (std::is_void_v<decltype(f())>) {
-        f();
-        p.set_value();
-      } else {
-        p.set_value(f());
-      }
-    });
-    return fut.get();
-  }
-
-  std::size_t client_count() { return on_server([this] { return server_->engine().client_count(); }); }
-
-  static bool eventually(const std::function<bool()>& pred, std::chrono::seconds limit = 60s) {
-    const auto end = Clock::now() + limit;
-    while (Clock::now() < end) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return pred();
   }
 
   std::size_t reasons_count() {
@@ -132,17 +88,7 @@ class IoThreadsTest : public ::testing::Test {
     return f ? f->payload : std::string();
   }
 
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
-  std::unique_ptr<Server> server_;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
-  std::thread::id io_thread_;
-  std::promise<void> started_;
   std::atomic<int> wrong_thread_{0};
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::map<std::string, std::string> reasons_;
   std::map<std::string, std::weak_ptr<Socket>> sockets_;
 };
 
@@ -324,8 +270,7 @@ TEST_F(IoThreadsTest, DestroyingTheServerClosesEveryThreadsSessions) {
     clients.push_back(std::make_unique<Raw>(port_));
     ASSERT_FALSE(sio_test::ws_connect(*clients.back()).empty());
   }
-  sio_test::stop_server_thread(io_, work_, thread_, [this] { server_->close(); }, 10s);
-  server_.reset();
+  stop_server(10s);
   for (auto& c : clients) EXPECT_TRUE(c->wait_closed(30s));
   EXPECT_EQ(wrong_thread_.load(), 0);
 }
