@@ -15,6 +15,7 @@
 //     only, invalid_token / expired_token.
 // Absence of an event is checked only after a later event or ack on the same connection arrived.
 #include "child_process.hpp"
+#include "event_log.hpp"
 #include "sio/client.hpp"
 
 #include <gtest/gtest.h>
@@ -270,69 +271,9 @@ HttpResponse http_post(int port, const std::string& target, const std::string& b
 
 // ---- recording what a native client receives --------------------------------------------------
 
-class Recorder {
- public:
-  void add(std::string name, json data) {
-    std::lock_guard lock(mu_);
-    entries_.emplace_back(std::move(name), std::move(data));
-    cv_.notify_all();
-  }
-  // Waits until `n` entries named `name` exist; returns the data of the n-th.
-  std::optional<json> wait(const std::string& name, std::size_t n = 1, std::chrono::seconds timeout = kWait) {
-    std::unique_lock lock(mu_);
-    std::optional<json> out;
-    cv_.wait_for(lock, timeout, [&] {
-      std::size_t seen = 0;
-      for (const auto& [entry, data] : entries_) {
-        if (entry == name && ++seen == n) {
-          out = data;
-          return true;
-        }
-      }
-      return false;
-    });
-    return out;
-  }
-  // Waits for an entry named `name` whose data satisfies `pred`.
-  std::optional<json> wait_for(const std::string& name, const std::function<bool(const json&)>& pred,
-                               std::chrono::seconds timeout = kWait) {
-    std::unique_lock lock(mu_);
-    std::optional<json> out;
-    cv_.wait_for(lock, timeout, [&] {
-      for (const auto& [entry, data] : entries_) {
-        if (entry == name && pred(data)) {
-          out = data;
-          return true;
-        }
-      }
-      return false;
-    });
-    return out;
-  }
-  std::size_t count(const std::string& name) {
-    std::lock_guard lock(mu_);
-    return static_cast<std::size_t>(
-        std::count_if(entries_.begin(), entries_.end(), [&](const auto& e) { return e.first == name; }));
-  }
-  std::vector<json> all(const std::string& name) {
-    std::lock_guard lock(mu_);
-    std::vector<json> out;
-    for (const auto& [entry, data] : entries_) {
-      if (entry == name) out.push_back(data);
-    }
-    return out;
-  }
-  std::string dump() {
-    std::lock_guard lock(mu_);
-    std::string out;
-    for (const auto& [entry, data] : entries_) out += "\n  " + entry + " " + data.dump();
-    return out;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::pair<std::string, json>> entries_;
+// What a native client received (name, data), waited for up to kWait.
+struct Recorder : sio_test::EventLog {
+  Recorder() : EventLog(kWait) {}
 };
 
 // A native client of its own Manager (force_new, no reconnection) recording every event it gets

@@ -11,6 +11,7 @@
 // with allow_eio3; ClientCookies (node only) checks that session cookies come back on every request;
 // ClientExample runs client/examples/chat_client with and without DEBUG=socket.io*.
 #include "child_process.hpp"
+#include "event_log.hpp"
 #include "sio/client.hpp"
 #include "sio/client/asio.hpp"
 
@@ -249,54 +250,9 @@ std::unique_ptr<Process> start_server(Srv srv, std::vector<std::string> args = {
 
 // ---- recording what the client's callbacks saw ---------------------------------------------------
 
-class Recorder {
- public:
-  struct Entry {
-    std::string name;
-    json data;
-    Clock::time_point at;
-  };
-  void add(std::string entry, json data = nullptr) {
-    std::lock_guard lock(mu_);
-    entries_.push_back({std::move(entry), std::move(data), Clock::now()});
-    cv_.notify_all();
-  }
-  // Waits until `n` entries named `name` exist; returns the data of the n-th.
-  std::optional<json> wait(const std::string& name, std::size_t n = 1, std::chrono::seconds timeout = kWait) {
-    std::unique_lock lock(mu_);
-    std::optional<json> out;
-    cv_.wait_for(lock, timeout, [&] {
-      std::size_t seen = 0;
-      for (const auto& e : entries_) {
-        if (e.name == name && ++seen == n) {
-          out = e.data;
-          return true;
-        }
-      }
-      return false;
-    });
-    return out;
-  }
-  std::size_t count(const std::string& name) {
-    std::lock_guard lock(mu_);
-    return static_cast<std::size_t>(
-        std::count_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.name == name; }));
-  }
-  std::vector<Entry> entries() {
-    std::lock_guard lock(mu_);
-    return entries_;
-  }
-  std::vector<std::string> names() {
-    std::lock_guard lock(mu_);
-    std::vector<std::string> out;
-    for (const auto& e : entries_) out.push_back(e.name);
-    return out;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Entry> entries_;
+// What the client's callbacks saw (name, data, when), waited for up to kWait.
+struct Recorder : sio_test::EventLog {
+  Recorder() : EventLog(kWait) {}
 };
 
 sio::Options base_options() {
