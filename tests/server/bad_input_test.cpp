@@ -116,7 +116,7 @@ class BadInputTest : public sio_test::ServerThreadTest {
     if (server_) stop_server(5s);
   }
 
-  // The server's Socket.IO clients (Engine.IO sessions with a Socket.IO client on them).
+  // The Socket.IO server's clients (Server::client_count: one per attached Engine.IO session).
   std::size_t socketio_client_count() { return on_server([this] { return server_->client_count(); }); }
 
   bool wait_client_count(std::size_t n, std::chrono::milliseconds limit = 10s) {

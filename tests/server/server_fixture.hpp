@@ -77,7 +77,7 @@ class ServerThreadTest : public ::testing::Test {
     return fut.get();
   }
 
-  // The server's Engine.IO sessions.
+  // The Engine.IO server's sessions (engine().client_count()).
   std::size_t client_count() { return on_server([this] { return server_->engine().client_count(); }); }
 
   // Polls `pred` (generous bound: these are waits for events, not speed checks).
