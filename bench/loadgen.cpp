@@ -97,6 +97,10 @@ struct Config {
   long settle_ms = 2000;
   std::size_t concurrency = 200;
   long timeout_s = 300;
+  // Source addresses 127.0.0.1 ... 127.0.0.<sources>, taken in turn: each has its own range of
+  // ephemeral ports (about 28,000 by default), so more connections than one range holds can
+  // reach the one server port.
+  std::size_t sources = 1;
 };
 
 // ---- /proc readings --------------------------------------------------------------------------
@@ -214,6 +218,17 @@ class Bench {
 
   const Config& cfg() const { return cfg_; }
   const tcp::endpoint& endpoint() const { return endpoint_; }
+  // Opens `socket` bound to connection `index`'s source address (--sources), port chosen by the
+  // kernel.
+  void bind_source(tcp::socket& socket, std::size_t index) const {
+    if (cfg_.sources <= 1) return;
+    auto bytes = asio::ip::address_v4::loopback().to_bytes();
+    bytes[3] = static_cast<unsigned char>(1 + index % cfg_.sources);
+    beast::error_code ec;
+    socket.open(tcp::v4(), ec);
+    if (!ec) socket.bind(tcp::endpoint(asio::ip::address_v4(bytes), 0), ec);
+    if (ec) fail("bind to source address " + asio::ip::address_v4(bytes).to_string() + ": " + ec.message());
+  }
   std::string host_header() const { return cfg_.host + ":" + std::to_string(cfg_.port); }
 
  private:
@@ -279,6 +294,7 @@ asio::awaitable<void> Conn::run(bool via_polling, bool raw) {
   if (via_polling) {
     // Polling handshake: GET /socket.io/?EIO=4&transport=polling -> open packet with the sid.
     tcp::socket http_socket(ws_.get_executor());
+    bench_.bind_source(http_socket, index_);
     auto [ec1] = co_await http_socket.async_connect(bench_.endpoint(), tuple_awaitable);
     if (ec1) fail_here("polling connect: " + ec1.message());
     http::request<http::empty_body> req{http::verb::get, "/socket.io/?EIO=4&transport=polling", 11};
@@ -305,6 +321,7 @@ asio::awaitable<void> Conn::run(bool via_polling, bool raw) {
   }
   if (raw) target = "/";
 
+  bench_.bind_source(ws_.next_layer(), index_);
   auto [ec4] = co_await ws_.next_layer().async_connect(bench_.endpoint(), tuple_awaitable);
   if (ec4) fail_here("connect: " + ec4.message());
   ws_.next_layer().set_option(tcp::no_delay(true));
@@ -715,7 +732,7 @@ Config parse(int argc, char** argv) {
                         "sio-loadgen idle|fanout|echo|setup|raw --port P [--host H] [--pid SERVER_PID]\n"
                         "       [--stages N,N] [--conns N] [--count M] [--payload B] [--rounds R]\n"
                         "       [--interval-ms I] [--duration-ms D] [--warmup-ms W] [--settle-ms S]\n"
-                        "       [--concurrency C] [--timeout-s T]");
+                        "       [--concurrency C] [--timeout-s T] [--sources K]");
   constexpr std::int64_t kMany = 100'000'000, kDayMs = 86'400'000;
   cli.add()("mode", sio::cli::value(&cfg.mode), "idle, fanout, echo, setup or raw (the first operand)")(
       "host", sio::cli::value(&cfg.host), "the server (loopback only)")(
@@ -732,6 +749,9 @@ Config parse(int argc, char** argv) {
   cli.add_integer("settle-ms", &cfg.settle_ms, 0, kDayMs, "ms to settle");
   cli.add_integer("concurrency", &cfg.concurrency, 1, kMany, "connection attempts in flight");
   cli.add_integer("timeout-s", &cfg.timeout_s, 1, 86'400, "give up after T seconds");
+  cli.add_integer("sources", &cfg.sources, 1, 254,
+                  "source addresses 127.0.0.1 to 127.0.0.K, in turn (more connections than one "
+                  "ephemeral port range holds)");
   cli.positional("mode", 1);
   if (const auto exit_code = cli.parse(argc, argv)) std::exit(*exit_code);
   auto usage = [&cli]() {
@@ -752,6 +772,7 @@ Config parse(int argc, char** argv) {
   if (cfg.port == 0 || cfg.conns == 0 || cfg.rounds == 0 || cfg.concurrency == 0) usage();
   const auto addr = asio::ip::make_address(cfg.host);
   if (!addr.is_loopback()) fail("loopback only: " + cfg.host);
+  if (cfg.sources > 1 && !addr.is_v4()) fail("--sources needs an IPv4 host");
   for (std::size_t i = 1; i < cfg.stages.size(); ++i)
     if (cfg.stages[i] <= cfg.stages[i - 1]) fail("--stages must increase");
   return cfg;

@@ -11,6 +11,9 @@
 #
 # Sizes (environment; the defaults are issue 8's):
 #   BENCH_IDLE_STAGES=1000,10000    idle connections held (RSS read at each stage)
+#   BENCH_LARGE_STAGE=50000         one more idle run at this size (0: none); the load generator
+#                                   spreads it over source addresses 127.0.0.1.. (25,000 each);
+#                                   "n/a" with the reason where the descriptor limit is too low
 #   BENCH_FANOUT_CONNS=1000 BENCH_FANOUT_COUNT=100 BENCH_FANOUT_ROUNDS=5
 #   BENCH_ECHO_CONNS=1000 BENCH_ECHO_INTERVAL_MS=1000 BENCH_ECHO_DURATION_MS=10000
 #   BENCH_SETUP_CONNS=2000 BENCH_SETUP_CONCURRENCY=50
@@ -34,6 +37,7 @@ BUILD=${BENCH_BUILD_DIR:-$ROOT/build-bench}
 OUT=${BENCH_OUT:-$ROOT/bench/results}
 JOBS=${BENCH_JOBS:-2}
 IDLE_STAGES=${BENCH_IDLE_STAGES:-1000,10000}
+LARGE_STAGE=${BENCH_LARGE_STAGE:-50000}
 FANOUT_CONNS=${BENCH_FANOUT_CONNS:-1000}
 FANOUT_COUNT=${BENCH_FANOUT_COUNT:-100}
 FANOUT_ROUNDS=${BENCH_FANOUT_ROUNDS:-5}
@@ -155,6 +159,25 @@ for kind in ours node; do
   done <<<"$out"
 done
 
+# The large stage: its own run per server (the other stages stay comparable with earlier runs).
+# Each process holds one descriptor per connection, so it runs only where the hard limit allows.
+LARGE_NOTE=""
+if [ "$LARGE_STAGE" -gt 0 ]; then
+  need_large=$((LARGE_STAGE + 256))
+  if [ "$(ulimit -n)" -ge "$need_large" ]; then
+    sources=$(((LARGE_STAGE + 24999) / 25000))
+    for kind in ours node; do
+      log "[$kind] idle connections: $LARGE_STAGE from $sources source addresses"
+      line=$(loadgen "$kind" idle --stages "$LARGE_STAGE" --settle-ms 3000 --concurrency 200 --sources "$sources")
+      R["idle$LARGE_STAGE,$kind"]=$(awk -v b="$(field "$line" bytes_per_conn)" 'BEGIN { printf "%.1f", b / 1024 }')
+      R["idlerss$LARGE_STAGE,$kind"]=$(awk -v b="$(field "$line" rss_kb)" 'BEGIN { printf "%.1f", b / 1024 }')
+    done
+  else
+    LARGE_NOTE="idle at $LARGE_STAGE not run: ulimit -n is at most $(ulimit -n) here, $need_large needed per process"
+    log "$LARGE_NOTE"
+  fi
+fi
+
 # ours2: our server with --threads 2 (ServerOptions::io_threads), for the threads=1 vs 2 rows.
 for kind in ours ours2 node; do
   log "[$kind] fan-out: $FANOUT_CONNS clients x $FANOUT_COUNT messages x $FANOUT_ROUNDS rounds"
@@ -267,6 +290,11 @@ stage1=${IDLE_STAGES%%,*}
 row "idle$stage1" "idle: RSS per connection at $stage1" KiB lower "RSS/conn $stage1"
 [ "$stage1" = "$max_stage" ] || row "idle$max_stage" "idle: RSS per connection at $max_stage" KiB lower "RSS/conn $max_stage"
 row "idlerss$max_stage" "idle: server RSS with $max_stage connections" MiB lower "RSS $max_stage"
+if [ "$LARGE_STAGE" -gt 0 ]; then
+  row "idle$LARGE_STAGE" "idle: RSS per connection at $LARGE_STAGE" KiB lower "RSS/conn $LARGE_STAGE"
+  row "idlerss$LARGE_STAGE" "idle: server RSS with $LARGE_STAGE connections" MiB lower "RSS $LARGE_STAGE"
+  [ -z "$LARGE_NOTE" ] || printf '  (%s)\n' "$LARGE_NOTE" >>"$TABLE"
+fi
 row fanout "fan-out: $FANOUT_CONNS clients in one room (delivered)" msg/s higher "fan-out msg/s"
 row fanoutcpu "fan-out: server CPU per 1M messages delivered" s lower "fan-out CPU"
 row fanouttot "fan-out: server + load generator CPU per 1M" s lower "fan-out CPU total"

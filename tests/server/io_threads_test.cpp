@@ -262,7 +262,9 @@ TEST_F(IoThreadsTest, OtherHttpRequestsAreAnsweredOnTheExecutor) {
   }
 }
 
-// Destroying the server closes the sessions of every thread: each client sees its connection end.
+// Closing the server closes the sessions of every thread: the executor's loop ends only once
+// every socket has had its disconnect (there, on the executor's thread), and each client sees
+// its connection end.
 TEST_F(IoThreadsTest, DestroyingTheServerClosesEveryThreadsSessions) {
   start();
   std::vector<std::unique_ptr<Raw>> clients;
@@ -270,8 +272,30 @@ TEST_F(IoThreadsTest, DestroyingTheServerClosesEveryThreadsSessions) {
     clients.push_back(std::make_unique<Raw>(port_));
     ASSERT_FALSE(sio_test::ws_connect(*clients.back()).empty());
   }
-  stop_server(10s);
+  EXPECT_TRUE(stop_io_thread(60s));
+  EXPECT_EQ(reasons_count(), clients.size()) << "disconnects delivered before the loop ended";
+  server_.reset();
   for (auto& c : clients) EXPECT_TRUE(c->wait_closed(30s));
+  EXPECT_EQ(wrong_thread_.load(), 0);
+}
+
+// The executor's loop ends only after the sessions of the other threads have reported their end:
+// with no session left on the executor's own thread (the two there leave first; connections go
+// round-robin, the first to shard 0), close() leaves it nothing of its own to wait for, and the
+// disconnects of the four others still run on it before run() returns.
+TEST_F(IoThreadsTest, ExecutorsLoopEndsAfterTheOtherThreadsDisconnects) {
+  start();
+  std::vector<std::unique_ptr<Raw>> clients;
+  for (int i = 0; i < 6; ++i) {
+    clients.push_back(std::make_unique<Raw>(port_));
+    ASSERT_FALSE(sio_test::ws_connect(*clients.back()).empty());
+  }
+  clients[0]->close();
+  clients[3]->close();
+  ASSERT_TRUE(eventually([&] { return reasons_count() == 2; }));
+  EXPECT_TRUE(stop_io_thread(60s));
+  EXPECT_EQ(reasons_count(), clients.size()) << "disconnects delivered before the loop ended";
+  server_.reset();
   EXPECT_EQ(wrong_thread_.load(), 0);
 }
 

@@ -53,10 +53,16 @@ class ServerThreadTest : public ::testing::Test {
     started_.get_future().wait();
   }
 
-  // Closes the server on its thread and ends the thread (stop_server_thread), then destroys the
-  // server. Returns whether the server's loop ended by itself within `limit`.
+  // Closes the server on its thread and ends the thread (stop_server_thread); server_ is kept
+  // (for checks of what happened before the loop ended). Returns whether the server's loop ended
+  // by itself within `limit`.
+  bool stop_io_thread(std::chrono::seconds limit) {
+    return stop_server_thread(io_, work_, thread_, [this] { server_->close(); }, limit);
+  }
+
+  // stop_io_thread, then destroys the server.
   bool stop_server(std::chrono::seconds limit) {
-    const bool stopped = stop_server_thread(io_, work_, thread_, [this] { server_->close(); }, limit);
+    const bool stopped = stop_io_thread(limit);
     server_.reset();
     return stopped;
   }

@@ -167,11 +167,17 @@ class ShardLink : public std::enable_shared_from_this<ShardLink> {
     }
     if (post) net::post(main_ex_, [self = shared_from_this()] { self->run_in(); });
   }
-  // Called once shard k's thread has ended: later sends are dropped.
+  // Called once shard k's thread has ended: later sends are dropped. What was never delivered
+  // goes too: an InOp owns its RemoteSocket, which owns this link (a cycle otherwise).
   void stop() {
-    std::lock_guard<std::mutex> lock(m_);
-    stopped_ = true;
-    out_.clear();
+    std::vector<OutOp> out;
+    std::vector<InOp> in;
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      stopped_ = true;
+      out.swap(out_);
+      in.swap(in_);
+    }
   }
   // Something to run on shard k (false once stopped).
   template <class Fn>
@@ -665,10 +671,17 @@ class EngineServerImpl final : public EngineServer {
     for (const auto& c : cores_) n += c->session_count_.load(std::memory_order_relaxed);
     return n;
   }
+  // Every thread closes its sessions; the sessions of shard k report their end to shard 0
+  // (on_close of each), so shard 0's loop is held until those reports are there: its work guard
+  // is released by a handler that shard k posts after them.
   void close() override {
     core_->close();
     for (std::size_t k = 1; k < cores_.size(); ++k) {
-      cores_[k]->link_->run_on_shard([core = cores_[k]] { core->close(); });
+      cores_[k]->link_->run_on_shard(
+          [core = cores_[k], main = core_->io_.get_executor(), hold = net::make_work_guard(core_->io_)]() mutable {
+            core->close();
+            net::post(main, [hold = std::move(hold)] {});
+          });
     }
   }
   bool drop_transport(const std::string& sid) override {
