@@ -893,7 +893,9 @@ TEST_P(ClientSuite, RecoveryAfterTransportDrop) {
 TEST_P(ClientSuite, RetriesResendUntilAcknowledged) {
   auto o = options();
   o.retries = 2;
-  o.ack_timeout = 300ms;
+  // Each try waits this long for its ack: long enough that a busy machine cannot make an
+  // answered try look unanswered (which would add a try the counts below do not expect).
+  o.ack_timeout = 1000ms;
   auto manager = sio::Manager::create(url_, o);
   auto socket = manager->socket("/");
   socket->connect();
