@@ -461,7 +461,7 @@ TEST_F(EngineServerTest, RawPingTimeoutWhenClientIsSilent) {
   std::lock_guard lock(mutex_);
   const auto elapsed = close_times_[0] - t0;
   EXPECT_GE(elapsed, 500ms);  // pingInterval + pingTimeout after the handshake
-  EXPECT_LT(elapsed, 5s);
+  EXPECT_LT(elapsed, 20s);     // generous (a busy machine): only tells it from the defaults' 45 s
 }
 
 TEST_F(EngineServerTest, RawDuplicateGetClosesTheSession) {
