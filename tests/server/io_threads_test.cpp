@@ -82,6 +82,22 @@ class IoThreadsTest : public sio_test::ServerThreadTest {
     return it == sockets_.end() ? nullptr : it->second.lock();
   }
 
+  // n WebSocket clients connected to the main namespace (accepted round-robin over the threads,
+  // the first on the executor's), their Socket.IO ids in `ids` if given. Stops at the first that
+  // fails (a failure of the test): the caller asserts the count.
+  std::vector<std::unique_ptr<Raw>> connect_clients(int n, std::vector<std::string>* ids = nullptr) {
+    std::vector<std::unique_ptr<Raw>> out;
+    for (int i = 0; i < n; ++i) {
+      auto c = std::make_unique<Raw>(port_);
+      const auto id = sio_test::ws_connect(*c);
+      EXPECT_FALSE(id.empty()) << "client " << i << " did not connect";
+      if (id.empty()) break;
+      if (ids) ids->push_back(id);
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
   // The next data frame that is not a ping.
   static std::string next_data(Raw& c) {
     auto f = c.ws_read_data(true, 30s);
@@ -97,11 +113,8 @@ class IoThreadsTest : public sio_test::ServerThreadTest {
 TEST_F(IoThreadsTest, ManyClientsEchoWithAcksOverSeveralThreads) {
   start();
   constexpr int kClients = 12;
-  std::vector<std::unique_ptr<Raw>> clients;
-  for (int i = 0; i < kClients; ++i) {
-    clients.push_back(std::make_unique<Raw>(port_));
-    ASSERT_FALSE(sio_test::ws_connect(*clients.back()).empty()) << "client " << i;
-  }
+  auto clients = connect_clients(kClients);
+  ASSERT_EQ(clients.size(), static_cast<std::size_t>(kClients));
   EXPECT_EQ(client_count(), static_cast<std::size_t>(kClients));
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < kClients; ++i) {
@@ -118,11 +131,8 @@ TEST_F(IoThreadsTest, ManyClientsEchoWithAcksOverSeveralThreads) {
 TEST_F(IoThreadsTest, RoomsAndBroadcastsAcrossThreads) {
   start();
   constexpr int kClients = 9;
-  std::vector<std::unique_ptr<Raw>> clients;
-  for (int i = 0; i < kClients; ++i) {
-    clients.push_back(std::make_unique<Raw>(port_));
-    ASSERT_FALSE(sio_test::ws_connect(*clients.back()).empty());
-  }
+  auto clients = connect_clients(kClients);
+  ASSERT_EQ(clients.size(), static_cast<std::size_t>(kClients));
   // Even clients join "even" (acked, so the join is done before the broadcast).
   for (int i = 0; i < kClients; i += 2) {
     clients[i]->ws_send("421[\"join\",\"even\"]");
@@ -193,13 +203,9 @@ TEST_F(IoThreadsTest, PollingRequestsAndUpgradeReachTheSessionsThread) {
 TEST_F(IoThreadsTest, DisconnectRacesWithBroadcastsFromOtherThreads) {
   start();
   constexpr int kClients = 15;
-  std::vector<std::unique_ptr<Raw>> clients;
   std::vector<std::string> ids;
-  for (int i = 0; i < kClients; ++i) {
-    clients.push_back(std::make_unique<Raw>(port_));
-    ids.push_back(sio_test::ws_connect(*clients.back()));
-    ASSERT_FALSE(ids.back().empty());
-  }
+  auto clients = connect_clients(kClients, &ids);
+  ASSERT_EQ(clients.size(), static_cast<std::size_t>(kClients));
   std::atomic<bool> stop{false};
   std::thread emitter([&] {
     int n = 0;
@@ -267,11 +273,8 @@ TEST_F(IoThreadsTest, OtherHttpRequestsAreAnsweredOnTheExecutor) {
 // its connection end.
 TEST_F(IoThreadsTest, DestroyingTheServerClosesEveryThreadsSessions) {
   start();
-  std::vector<std::unique_ptr<Raw>> clients;
-  for (int i = 0; i < 6; ++i) {
-    clients.push_back(std::make_unique<Raw>(port_));
-    ASSERT_FALSE(sio_test::ws_connect(*clients.back()).empty());
-  }
+  auto clients = connect_clients(6);
+  ASSERT_EQ(clients.size(), 6u);
   EXPECT_TRUE(stop_io_thread(60s));
   EXPECT_EQ(reasons_count(), clients.size()) << "disconnects delivered before the loop ended";
   server_.reset();
@@ -285,11 +288,8 @@ TEST_F(IoThreadsTest, DestroyingTheServerClosesEveryThreadsSessions) {
 // disconnects of the four others still run on it before run() returns.
 TEST_F(IoThreadsTest, ExecutorsLoopEndsAfterTheOtherThreadsDisconnects) {
   start();
-  std::vector<std::unique_ptr<Raw>> clients;
-  for (int i = 0; i < 6; ++i) {
-    clients.push_back(std::make_unique<Raw>(port_));
-    ASSERT_FALSE(sio_test::ws_connect(*clients.back()).empty());
-  }
+  auto clients = connect_clients(6);
+  ASSERT_EQ(clients.size(), 6u);
   clients[0]->close();
   clients[3]->close();
   ASSERT_TRUE(eventually([&] { return reasons_count() == 2; }));
