@@ -21,15 +21,11 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-
 #include "sio/server/demo.hpp"
 #include "sio/server/server.hpp"
 
 #include "node_runner.hpp"
-#include "server_thread.hpp"
+#include "server_fixture.hpp"
 
 using namespace std::chrono_literals;
 using sio::json;
@@ -47,7 +43,7 @@ NodeResult run_node(const std::string& script, std::uint16_t port, const std::st
                             {"--port", std::to_string(port), "--mode", mode, "--parser", parser}, limit);
 }
 
-class InteropTest : public ::testing::Test {
+class InteropTest : public sio_test::ServerThreadTest {
  protected:
   virtual bool recovery() const { return false; }
   virtual std::shared_ptr<const sio::socketio::Parser> parser() const { return nullptr; }
@@ -59,15 +55,13 @@ class InteropTest : public ::testing::Test {
     options.connect_timeout = 10s;
     options.parser = parser();
     options.metrics = metrics_;
-    server_ = std::make_unique<sio::server::Server>(io_, options, "127.0.0.1", 0);
+    make_server(std::move(options));
     demo_ = std::make_unique<sio::server::DemoApp>(*server_);
-    port_ = server_->port();
-    thread_ = std::thread([this] { io_.run(); });
+    run_io_thread();
   }
 
   void TearDown() override {
-    sio_test::stop_server_thread(io_, work_, thread_, [this] { server_->close(); }, 5s);
-    server_.reset();
+    stop_server(5s);
     demo_.reset();
   }
 
@@ -79,11 +73,6 @@ class InteropTest : public ::testing::Test {
     EXPECT_NE(r.output.find("DONE ok"), std::string::npos) << r.output;
   }
 
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
-  std::unique_ptr<sio::server::Server> server_;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
   std::unique_ptr<sio::server::DemoApp> demo_;  // the handlers the scripts drive
   std::shared_ptr<sio::server::ServerMetrics> metrics_ = std::make_shared<sio::server::ServerMetrics>();
 };
