@@ -1433,7 +1433,9 @@ TEST(ClientProxy, PollingAndWebSocketThroughTinyproxyAndNoProxy) {
       EXPECT_EQ(reply.get(), json::array({"via"}));
     }
     // Polling first, then WebSocket: the upgrade completes after the connect, on its own time.
-    if (o.transports.size() > 1) EXPECT_TRUE(r.wait("upgraded"));
+    if (o.transports.size() > 1) {
+      EXPECT_TRUE(r.wait("upgraded"));
+    }
     const std::string transport = socket->io()->transport();
     socket->disconnect();
     return transport;
