@@ -149,14 +149,19 @@ RAW=$OUT/latest-raw.txt  # every RESULT line of this run (loadgen CPU, best roun
 # row see about the same), each against a fresh server.
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-for kind in ours node; do
-  log "[$kind] idle connections: $IDLE_STAGES"
-  out=$(loadgen "$kind" idle --stages "$IDLE_STAGES" --settle-ms 3000 --concurrency 200)
+# record_idle KIND RESULT-LINES: the idle rows (KiB per connection, MiB in all) of each stage.
+record_idle() {
+  local kind=$1 line n
   while read -r line; do
     n=$(field "$line" conns)
     R["idle$n,$kind"]=$(awk -v b="$(field "$line" bytes_per_conn)" 'BEGIN { printf "%.1f", b / 1024 }')
     R["idlerss$n,$kind"]=$(awk -v b="$(field "$line" rss_kb)" 'BEGIN { printf "%.1f", b / 1024 }')
-  done <<<"$out"
+  done <<<"$2"
+}
+
+for kind in ours node; do
+  log "[$kind] idle connections: $IDLE_STAGES"
+  record_idle "$kind" "$(loadgen "$kind" idle --stages "$IDLE_STAGES" --settle-ms 3000 --concurrency 200)"
 done
 
 # The large stage: its own run per server (the other stages stay comparable with earlier runs).
@@ -168,9 +173,8 @@ if [ "$LARGE_STAGE" -gt 0 ]; then
     sources=$(((LARGE_STAGE + 24999) / 25000))
     for kind in ours node; do
       log "[$kind] idle connections: $LARGE_STAGE from $sources source addresses"
-      line=$(loadgen "$kind" idle --stages "$LARGE_STAGE" --settle-ms 3000 --concurrency 200 --sources "$sources")
-      R["idle$LARGE_STAGE,$kind"]=$(awk -v b="$(field "$line" bytes_per_conn)" 'BEGIN { printf "%.1f", b / 1024 }')
-      R["idlerss$LARGE_STAGE,$kind"]=$(awk -v b="$(field "$line" rss_kb)" 'BEGIN { printf "%.1f", b / 1024 }')
+      record_idle "$kind" "$(loadgen "$kind" idle --stages "$LARGE_STAGE" --settle-ms 3000 --concurrency 200 \
+        --sources "$sources")"
     done
   else
     LARGE_NOTE="idle at $LARGE_STAGE not run: ulimit -n is at most $(ulimit -n) here, $need_large needed per process"

@@ -161,10 +161,11 @@ stage_ctest_main() {
   if sio_asan_runs_the_tests; then
     # A test program of build/ left unbuilt (CTest lists it as <program>_NOT_BUILT) must be one
     # that build-asan/ built.
-    local missing program
-    missing="$(comm -23 <(sio_ctest_names build | grep -Ev "${SIO_MAIN_ONLY_TESTS}" | grep -v '_NOT_BUILT$') \
+    local names missing program
+    names="$(sio_ctest_names build)"
+    missing="$(comm -23 <(grep -Ev "${SIO_MAIN_ONLY_TESTS}" <<<"${names}" | grep -v '_NOT_BUILT$') \
                         <(sio_ctest_names build-asan))"
-    for program in $(sio_ctest_names build | sed -n 's/_NOT_BUILT$//p'); do
+    for program in $(sed -n 's/_NOT_BUILT$//p' <<<"${names}"); do
       [[ -n "$(find build-asan/tests -name "${program}" -type f -perm -u+x -print -quit)" ]] ||
         missing+=" ${program} (a program)"
     done

@@ -677,11 +677,11 @@ class EngineServerImpl final : public EngineServer {
   void close() override {
     core_->close();
     for (std::size_t k = 1; k < cores_.size(); ++k) {
-      cores_[k]->link_->run_on_shard(
-          [core = cores_[k], main = core_->io_.get_executor(), hold = net::make_work_guard(core_->io_)]() mutable {
-            core->close();
-            net::post(main, [hold = std::move(hold)] {});
-          });
+      cores_[k]->link_->run_on_shard([core = cores_[k], hold = net::make_work_guard(core_->io_)]() mutable {
+        core->close();
+        const auto main = hold.get_executor();
+        net::post(main, [hold = std::move(hold)] {});
+      });
     }
   }
   bool drop_transport(const std::string& sid) override {
