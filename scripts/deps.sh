@@ -9,7 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 # Debian packages. Boost is 1.81 (never the unversioned libboost-dev: it is 1.74 and conflicts).
 SIO_APT_PACKAGES=(
   build-essential cmake ninja-build
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev lld-14
   libboost1.81-dev libboost-system1.81-dev libboost-url1.81-dev libboost-json1.81-dev
   libboost-program-options1.81-dev
   nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libcrypt-dev libjwt-dev

@@ -18,18 +18,69 @@ FUZZ_SECONDS="${FUZZ_SECONDS:-10}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
-# Clang builds share these.
-SIO_CLANG_OPTS=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14)
+# Clang builds share these. They link with lld (about 4x faster than ld.bfd on the sanitizer
+# builds' 100+ MB test programs).
+SIO_CLANG_OPTS=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14
+                -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld)
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
 
 stage_deps() {
   sio_install_deps
 }
 
+# The sanitizer trees build in the background, from the start of the build stage, at a lower CPU
+# priority: they take only the CPU time the foreground leaves (the main build's serial tail, the
+# wasm link, and above all the tests, which wait on timers and sockets about 40% of the time), so
+# the tests keep their speed and the run is shorter by that much. Each build writes
+# <dir>/build.log; its stage waits for it (sio_wait_background_build) and prints the log if it
+# failed. Each runs in its own process group, ended if the script stops first.
+declare -A SIO_BACKGROUND_PIDS=()
+trap 'for pid in "${SIO_BACKGROUND_PIDS[@]}"; do kill -- "-${pid}" 2>/dev/null || true; done' EXIT
+
+# sio_start_background_build <niceness> <build-dir> [<target>...] -- [<cmake options>...]
+sio_start_background_build() {
+  local niceness="$1" dir="$2"
+  shift 2
+  mkdir -p "${dir}"
+  setsid nice -n "${niceness}" bash -c 'source "$1/scripts/common.sh"; shift; sio_cmake_build "$@"' \
+    _ "${SIO_ROOT}" "${dir}" "$@" >"${dir}/build.log" 2>&1 &
+  SIO_BACKGROUND_PIDS[${dir}]=$!
+  SIO_BACKGROUND_STARTED[${dir}]=1
+}
+
+# sio_start_sanitizer_builds: starts build-asan/ and build-tsan/, each if its stage runs and it
+# has not been started (the build stage starts them; with that stage skipped, their own stages do).
+declare -A SIO_BACKGROUND_STARTED=()
+sio_start_sanitizer_builds() {
+  if sio_stage_runs asan && [[ -z "${SIO_BACKGROUND_STARTED[build-asan]:-}" ]]; then
+    sio_start_background_build 10 build-asan -- "${SIO_ASAN_OPTS[@]}"
+  fi
+  if sio_stage_runs tsan && [[ -z "${SIO_BACKGROUND_STARTED[build-tsan]:-}" ]]; then
+    sio_start_background_build 15 build-tsan "${SIO_TSAN_TARGETS[@]}" -- "${SIO_TSAN_OPTS[@]}"
+  fi
+}
+
+# sio_wait_background_build <build-dir>: waits for it; prints its log and stops if it failed.
+sio_wait_background_build() {
+  local dir="$1" start=${SECONDS}
+  sio_start_sanitizer_builds
+  local pid="${SIO_BACKGROUND_PIDS[${dir}]}"
+  if ! wait "${pid}"; then
+    unset "SIO_BACKGROUND_PIDS[${dir}]"
+    tail -n 200 "${dir}/build.log"
+    sio_die "the build of ${dir}/ failed (log: ${dir}/build.log)"
+  fi
+  unset "SIO_BACKGROUND_PIDS[${dir}]"
+  echo "${dir}/ built (waited $((SECONDS - start))s; log: ${dir}/build.log)"
+}
+
+sio_stage_runs() { [[ " ${SIO_SKIP:-} " != *" $1 "* ]]; }
+
 # With the asan stage on, the main build runs only SIO_MAIN_ONLY_TESTS (stage_ctest_main), so
 # its test programs are not built, except those that tests need: everything else of the project
 # is (the default target), and the test programs run under the sanitizers instead.
 stage_build() {
+  sio_start_sanitizer_builds
   if sio_asan_runs_the_tests; then
     sio_log "build: main (build/, Debug, ${SIO_JOBS} jobs; test programs: ${SIO_MAIN_ONLY_PROGRAMS[*]})"
     sio_cmake_build build all "${SIO_MAIN_ONLY_PROGRAMS[@]}" -- -DCMAKE_BUILD_TYPE="${SIO_BUILD_TYPE:-Debug}" \
@@ -40,7 +91,7 @@ stage_build() {
   fi
 }
 
-sio_asan_runs_the_tests() { [[ " ${SIO_SKIP:-} " != *" asan "* ]]; }
+sio_asan_runs_the_tests() { sio_stage_runs asan; }
 
 # The WebAssembly client bundle (build-wasm/socket.io.js), loaded by the browser tests.
 stage_wasm() {
@@ -94,10 +145,11 @@ SIO_MAIN_ONLY_PROGRAMS=(server_engine_abuse_test)
 # client must never be UB or a leak; the client's lifetimes (close/destroy from callbacks) neither.
 # The same build holds the libFuzzer targets (SIO_FUZZ=ON adds coverage instrumentation to every
 # object and builds tests/fuzz/), so the fuzz stage compiles nothing of its own.
+SIO_ASAN_OPTS=("${SIO_CLANG_OPTS[@]}" -DSIO_BUILD_NATIVE=ON -DSIO_BUILD_SERVER=ON
+               -DSIO_SANITIZE=address,undefined -DSIO_FUZZ=ON)
 stage_asan() {
-  sio_log "asan: build-asan/ (clang++-14, -fsanitize=address,undefined + fuzzer coverage; core, server, apps, native client, fuzzers)"
-  sio_cmake_build build-asan -- "${SIO_CLANG_OPTS[@]}" -DSIO_BUILD_NATIVE=ON -DSIO_BUILD_SERVER=ON \
-    -DSIO_SANITIZE=address,undefined -DSIO_FUZZ=ON
+  sio_log "asan: build-asan/ (clang++-14, -fsanitize=address,undefined; fuzzer coverage on what the fuzzers reach; core, server, apps, native client, fuzzers)"
+  sio_wait_background_build build-asan
   sio_ctest_quiet asan build-asan -E "${SIO_MAIN_ONLY_TESTS}"
 }
 
@@ -110,47 +162,65 @@ stage_asan() {
 # peer that stops reading; TSan's shadow memory and its 5-15x slower io thread change what they
 # measure (RSS; which bound, buffer or write deadline, hits first), not the threading, which is
 # the same fixture as the other abuse tests' (they run here); asan and the main build run them.
+SIO_TSAN_OPTS=("${SIO_CLANG_OPTS[@]}" -DSIO_BUILD_NATIVE=ON -DSIO_BUILD_SERVER=ON -DSIO_SANITIZE=thread)
+SIO_TSAN_TARGETS=(sio_chat_client native_our_server)
+for src in tests/native/*_test.cpp; do SIO_TSAN_TARGETS+=("native_$(basename "${src}" .cpp)"); done
+for src in tests/server/*_test.cpp; do SIO_TSAN_TARGETS+=("server_$(basename "${src}" .cpp)"); done
 stage_tsan() {
   sio_log "tsan: build-tsan/ (clang++-14, -fsanitize=thread; native client + server tests)"
-  local targets=(sio_chat_client native_our_server) src
-  for src in tests/native/*_test.cpp; do targets+=("native_$(basename "${src}" .cpp)"); done
-  for src in tests/server/*_test.cpp; do targets+=("server_$(basename "${src}" .cpp)"); done
-  sio_cmake_build build-tsan "${targets[@]}" -- "${SIO_CLANG_OPTS[@]}" -DSIO_BUILD_NATIVE=ON \
-    -DSIO_BUILD_SERVER=ON -DSIO_SANITIZE=thread
+  sio_wait_background_build build-tsan
   sio_ctest_quiet tsan build-tsan/tests/native
   sio_ctest_quiet tsan-server build-tsan/tests/server \
     -E '^EngineAbuseTest\.(PeerThatStopsReadingIsBoundedThenClosed|VolatilePacketsAreDroppedForAPeerThatDoesNotRead)$'
 }
 
-# Each libFuzzer target for FUZZ_SECONDS, seeded from tests/fuzz/corpus/<target>/ when present.
+# Each libFuzzer target for FUZZ_SECONDS, seeded from tests/fuzz/corpus/<target>/ when present;
+# SIO_JOBS targets at a time (a target is one single-threaded process, so each still has a core).
 stage_fuzz() {
   local sources=(tests/fuzz/fuzz_*.cpp)
   if [[ ! -e "${sources[0]}" ]]; then
     echo "fuzz: no tests/fuzz/fuzz_*.cpp yet"
     return 0
   fi
-  sio_log "fuzz: the libFuzzer targets of build-asan/, ${FUZZ_SECONDS}s per target (corpora and artifacts in build-fuzz/)"
-  local src name exe corpus seeds log
+  sio_log "fuzz: the libFuzzer targets of build-asan/, ${FUZZ_SECONDS}s per target, ${SIO_JOBS} at a time (corpora and artifacts in build-fuzz/)"
   mkdir -p build-fuzz/artifacts
-  for src in "${sources[@]}"; do
-    name="$(basename "${src}" .cpp)"
-    exe="build-asan/tests/fuzz/${name}"
-    corpus="build-fuzz/corpus/${name}"      # libFuzzer writes new inputs here, not in the tree
-    seeds=()
-    [[ -d "tests/fuzz/corpus/${name}" ]] && seeds=("tests/fuzz/corpus/${name}")
-    log="build-fuzz/${name}.log"
-    [[ -x "${exe}" ]] || sio_die "fuzz: ${exe} is missing: the asan stage builds the fuzz targets"
-    mkdir -p "${corpus}"
-    if "${exe}" -max_total_time="${FUZZ_SECONDS}" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
-         -artifact_prefix="build-fuzz/artifacts/${name}-" -print_final_stats=1 \
-         "${corpus}" "${seeds[@]}" >"${log}" 2>&1; then
-      echo "fuzz: ${name}: ok, $(grep -E '^stat::number_of_executed_units' "${log}" | awk '{print $2}') runs," \
-           "$(grep -E '^#[0-9]+.*(cov|ft):' "${log}" | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+' || true)"
-    else
-      tail -n 60 "${log}"
-      sio_die "fuzz: ${name} found a failure (log: ${log}, reproducer in build-fuzz/artifacts/)"
-    fi
+  local names=() src
+  for src in "${sources[@]}"; do names+=("$(basename "${src}" .cpp)"); done
+  local i j pids=()
+  for ((i = 0; i < ${#names[@]}; i += SIO_JOBS)); do
+    pids=()
+    for ((j = i; j < i + SIO_JOBS && j < ${#names[@]}; j++)); do
+      sio_fuzz_target "${names[j]}" &
+      pids+=($!)
+    done
+    for ((j = 0; j < ${#pids[@]}; j++)); do
+      sio_fuzz_report "${names[i + j]}" "${pids[j]}"
+    done
   done
+}
+
+# sio_fuzz_target <name>: runs build-asan/tests/fuzz/<name> for FUZZ_SECONDS (log: build-fuzz/<name>.log).
+sio_fuzz_target() {
+  local name="$1"
+  local exe="build-asan/tests/fuzz/${name}" corpus="build-fuzz/corpus/${name}" seeds=()
+  [[ -x "${exe}" ]] || { echo "${exe} is missing: the asan stage builds the fuzz targets" >"build-fuzz/${name}.log"; return 1; }
+  [[ -d "tests/fuzz/corpus/${name}" ]] && seeds=("tests/fuzz/corpus/${name}")
+  mkdir -p "${corpus}"   # libFuzzer writes new inputs here, not in the tree
+  "${exe}" -max_total_time="${FUZZ_SECONDS}" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
+    -artifact_prefix="build-fuzz/artifacts/${name}-" -print_final_stats=1 \
+    "${corpus}" "${seeds[@]}" >"build-fuzz/${name}.log" 2>&1
+}
+
+# sio_fuzz_report <name> <pid>: waits for the target's run; prints its figures, or its log and stops.
+sio_fuzz_report() {
+  local name="$1" pid="$2" log="build-fuzz/$1.log"
+  if wait "${pid}"; then
+    echo "fuzz: ${name}: ok, $(grep -E '^stat::number_of_executed_units' "${log}" | awk '{print $2}') runs," \
+         "$(grep -E '^#[0-9]+.*(cov|ft):' "${log}" | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+' || true)"
+  else
+    tail -n 60 "${log}"
+    sio_die "fuzz: ${name} found a failure (log: ${log}, reproducer in build-fuzz/artifacts/)"
+  fi
 }
 
 # The main build's tests: last, and nothing after it. With the asan stage run, only the tests it
