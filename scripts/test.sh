@@ -42,8 +42,13 @@ sio_start_background_build() {
   local niceness="$1" dir="$2"
   shift 2
   mkdir -p "${dir}"
-  setsid nice -n "${niceness}" bash -c 'source "$1/scripts/common.sh"; shift; sio_cmake_build "$@"' \
-    _ "${SIO_ROOT}" "${dir}" "$@" >"${dir}/build.log" 2>&1 &
+  # With the kernel's autogroup scheduling on (Debian's default), CPU is shared between sessions
+  # first and a new session gets its own share whatever its niceness: the session's autogroup
+  # gets the niceness too.
+  setsid nice -n "${niceness}" bash -c '
+    { [[ -w /proc/self/autogroup ]] && echo "$2" >/proc/self/autogroup; } 2>/dev/null || true
+    source "$1/scripts/common.sh"; shift 2; sio_cmake_build "$@"' \
+    _ "${SIO_ROOT}" "${niceness}" "${dir}" "$@" >"${dir}/build.log" 2>&1 &
   SIO_BACKGROUND_PIDS[${dir}]=$!
   SIO_BACKGROUND_STARTED[${dir}]=1
 }
