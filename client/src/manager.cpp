@@ -83,6 +83,11 @@ class Listeners {
     std::lock_guard lock(mu_);
     map_.clear();
   }
+  bool has(const std::string& event) {
+    std::lock_guard lock(mu_);
+    auto it = map_.find(event);
+    return it != map_.end() && !it->second.empty();
+  }
   // The handlers to call for `event` (once-listeners are removed).
   std::vector<Fn> take(const std::string& event) {
     std::vector<Fn> out;
@@ -371,7 +376,18 @@ class ManagerImpl : public std::enable_shared_from_this<ManagerImpl> {
       std::visit([this](auto& o) { handle(o); }, *out);
     }
     pumping_ = false;
-    if (!shut_) arm_timer();
+    if (shut_) return;
+    arm_timer();
+    if (manager_listeners.has("idle")) announce_idle();
+  }
+
+  // "idle": the Manager has become idle (idle() turned true; once each time). Every change idle()
+  // depends on happens in a pump, so this is where it is seen.
+  void announce_idle() {
+    const bool now = idle();
+    const bool was = idle_announced_;
+    idle_announced_ = now;
+    if (now && !was) emit_manager("idle", json::array());
   }
 
   // Processes only transmissions and engine commands (used during shutdown).
@@ -578,6 +594,7 @@ class ManagerImpl : public std::enable_shared_from_this<ManagerImpl> {
   std::uint64_t gen_ = 0;
   std::map<std::string, std::shared_ptr<SocketShared>> sockets_;
   bool pumping_ = false;
+  bool idle_announced_ = false;  // announce_idle()
   bool shut_ = false;
   // run() from other threads: the calls waiting for the loop, and whether a drain is posted.
   std::mutex inbox_mu_;

@@ -717,6 +717,29 @@ TEST_P(ClientSuite, ManagerEvents) {
   ASSERT_TRUE(r.wait("connect", 2));
 }
 
+// "idle" (the browser bridge frees a Manager on it): not while a socket is connected; once when
+// the last socket disconnects and nothing is left to do, when idle() is true; again each cycle.
+TEST_P(ClientSuite, IdleEventOnceNothingIsLeft) {
+  Recorder r;
+  auto manager = sio::Manager::create(url_, options());
+  manager->on("idle", [&r](const json&) { r.add("m:idle"); });
+  auto socket = manager->socket("/");
+  record_lifecycle(socket, r);
+  for (std::size_t cycle = 1; cycle <= 2; ++cycle) {
+    socket->connect();
+    ASSERT_TRUE(r.wait("connect", cycle));
+    ASSERT_TRUE(settle(r));
+    const std::size_t before = r.count("m:idle");
+    EXPECT_FALSE(manager->idle());
+    auto ack = socket->emit_with_ack("echo", static_cast<int>(cycle));
+    ASSERT_TRUE(ready(ack));
+    EXPECT_EQ(r.count("m:idle"), before);  // connected: never idle
+    socket->disconnect();
+    ASSERT_TRUE(r.wait("m:idle", before + 1));
+    EXPECT_TRUE(manager->idle());
+  }
+}
+
 // The server process is killed and restarted on the same port: the Manager reconnects with the
 // configured backoff (attempt numbers in order, each delay within the randomization bounds), the
 // emits made while disconnected are delivered once, and the Manager reports every event.

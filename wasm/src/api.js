@@ -266,9 +266,11 @@ var SIO = {
       deliver(engine, ["open"]);
     } else if (kind === 1) {
       deliver(engine, ["upgrade", engine.transport]);
-    } else {
+    } else if (kind === 2) {
       deliver(engine, ["close"]);
       SIO.idle(m);
+    } else {
+      SIO.idle(m);  // kind 3: the C++ manager became idle
     }
   }
 };

@@ -229,6 +229,9 @@ EMSCRIPTEN_KEEPALIVE int sio_manager_new(const char* config) {
   e.manager->on("engine_open", [id](const json&) { js_engine_event(id, 0); });
   e.manager->on("engine_upgrade", [id](const json&) { js_engine_event(id, 1); });
   e.manager->on("engine_close", [id](const json&) { js_engine_event(id, 2); });
+  // The manager became idle however it got there (last socket disconnected, connection closed,
+  // last ack ended, reconnection gave up): api.js frees it on a later tick (SIO.idle).
+  e.manager->on("idle", [id](const json&) { js_engine_event(id, 3); });
   return id;
 }
 

@@ -378,7 +378,8 @@ class Manager : public std::enable_shared_from_this<Manager> {
   // Manager events: "open" [], "error" [message], "close" [reason, description], "ping" [],
   // "reconnect_attempt" [attempt], "reconnect" [attempt], "reconnect_error" [message],
   // "reconnect_failed" []; and those of its Engine.IO connection (socket.io-client's
-  // manager.engine): "engine_open" [], "engine_upgrade" [transport], "engine_close" [].
+  // manager.engine): "engine_open" [], "engine_upgrade" [transport], "engine_close" []; and
+  // "idle" [] when the Manager becomes idle() (the browser bridge frees idle Managers on it).
   ListenerId on(const std::string& event, Handler handler);
   ListenerId once(const std::string& event, Handler handler);
   void off(const std::string& event, ListenerId id);
