@@ -28,17 +28,18 @@ stage_deps() {
   sio_install_deps
 }
 
-# The sanitizer trees build in the background, from the start of the build stage, at a lower CPU
-# priority: they take only the CPU time the foreground leaves (the main build's serial tail, the
-# wasm link, and above all the tests, which wait on timers and sockets about 40% of the time), so
-# the tests keep their speed and the run is shorter by that much. Each build writes
+# The browser build and the sanitizer trees build in the background, from the start of the build
+# stage, at a lower CPU priority: they take only the CPU time the foreground leaves (the main
+# build's serial tail, and above all the tests, which wait on timers and sockets about 40% of the
+# time), so the tests keep their speed and the run is shorter by that much. Each build writes
 # <dir>/build.log; its stage waits for it (sio_wait_background_build) and prints the log if it
 # failed. Each runs in its own process group, ended if the script stops first.
-declare -A SIO_BACKGROUND_PIDS=()
+declare -A SIO_BACKGROUND_PIDS=() SIO_BACKGROUND_STARTED=()
 trap 'for pid in "${SIO_BACKGROUND_PIDS[@]}"; do kill -- "-${pid}" 2>/dev/null || true; done' EXIT
 
-# sio_start_background_build <niceness> <build-dir> [<target>...] -- [<cmake options>...]
-sio_start_background_build() {
+# sio_start_background <niceness> <dir> <command> [<args>...]: runs the command (a function of
+# common.sh or a program) in the background; its output goes to <dir>/build.log.
+sio_start_background() {
   local niceness="$1" dir="$2"
   shift 2
   mkdir -p "${dir}"
@@ -47,28 +48,31 @@ sio_start_background_build() {
   # gets the niceness too.
   setsid nice -n "${niceness}" bash -c '
     { [[ -w /proc/self/autogroup ]] && echo "$2" >/proc/self/autogroup; } 2>/dev/null || true
-    source "$1/scripts/common.sh"; shift 2; sio_cmake_build "$@"' \
-    _ "${SIO_ROOT}" "${niceness}" "${dir}" "$@" >"${dir}/build.log" 2>&1 &
+    source "$1/scripts/common.sh"; shift 2; "$@"' \
+    _ "${SIO_ROOT}" "${niceness}" "$@" >"${dir}/build.log" 2>&1 &
   SIO_BACKGROUND_PIDS[${dir}]=$!
   SIO_BACKGROUND_STARTED[${dir}]=1
 }
 
-# sio_start_sanitizer_builds: starts build-asan/ and build-tsan/, each if its stage runs and it
-# has not been started (the build stage starts them; with that stage skipped, their own stages do).
-declare -A SIO_BACKGROUND_STARTED=()
-sio_start_sanitizer_builds() {
+# sio_start_background_builds: starts build-wasm/, build-asan/ and build-tsan/, each if its stage
+# runs and it has not been started (the build stage starts them; with that stage skipped, their
+# own stages do). The priorities follow the order in which the stages need them.
+sio_start_background_builds() {
+  if sio_stage_runs wasm && [[ -z "${SIO_BACKGROUND_STARTED[build-wasm]:-}" ]]; then
+    sio_start_background 5 build-wasm bash "${SIO_ROOT}/scripts/build-wasm.sh" "${SIO_ROOT}/build-wasm"
+  fi
   if sio_stage_runs asan && [[ -z "${SIO_BACKGROUND_STARTED[build-asan]:-}" ]]; then
-    sio_start_background_build 10 build-asan -- "${SIO_ASAN_OPTS[@]}"
+    sio_start_background 10 build-asan sio_cmake_build build-asan -- "${SIO_ASAN_OPTS[@]}"
   fi
   if sio_stage_runs tsan && [[ -z "${SIO_BACKGROUND_STARTED[build-tsan]:-}" ]]; then
-    sio_start_background_build 15 build-tsan "${SIO_TSAN_TARGETS[@]}" -- "${SIO_TSAN_OPTS[@]}"
+    sio_start_background 19 build-tsan sio_cmake_build build-tsan "${SIO_TSAN_TARGETS[@]}" -- "${SIO_TSAN_OPTS[@]}"
   fi
 }
 
-# sio_wait_background_build <build-dir>: waits for it; prints its log and stops if it failed.
+# sio_wait_background_build <dir>: waits for it; prints its log and stops if it failed.
 sio_wait_background_build() {
   local dir="$1" start=${SECONDS}
-  sio_start_sanitizer_builds
+  sio_start_background_builds
   local pid="${SIO_BACKGROUND_PIDS[${dir}]}"
   if ! wait "${pid}"; then
     unset "SIO_BACKGROUND_PIDS[${dir}]"
@@ -85,7 +89,7 @@ sio_stage_runs() { [[ " ${SIO_SKIP:-} " != *" $1 "* ]]; }
 # its test programs are not built, except those that tests need: everything else of the project
 # is (the default target), and the test programs run under the sanitizers instead.
 stage_build() {
-  sio_start_sanitizer_builds
+  sio_start_background_builds
   if sio_asan_runs_the_tests; then
     sio_log "build: main (build/, Debug, ${SIO_JOBS} jobs; test programs: ${SIO_MAIN_ONLY_PROGRAMS[*]})"
     sio_cmake_build build all "${SIO_MAIN_ONLY_PROGRAMS[@]}" -- -DCMAKE_BUILD_TYPE="${SIO_BUILD_TYPE:-Debug}" \
@@ -101,7 +105,8 @@ sio_asan_runs_the_tests() { sio_stage_runs asan; }
 # The WebAssembly client bundle (build-wasm/socket.io.js), loaded by the browser tests.
 stage_wasm() {
   sio_log "wasm: build-wasm/ (emcc)"
-  bash "${SIO_ROOT}/scripts/build-wasm.sh" "${SIO_ROOT}/build-wasm"
+  sio_wait_background_build build-wasm
+  tail -n 1 build-wasm/build.log
 }
 
 # sio_ctest_quiet <label> <test-dir> [<ctest args>...]: runs a CTest tree, prints only its summary
