@@ -28,13 +28,12 @@ stage_deps() {
   sio_install_deps
 }
 
-# Every tree builds in the background, from the build stage on, each at its own CPU priority: the
-# ASan tree first (its tests run first), then the browser build (those tests need it), the TSan
-# tree, and the main build (its tests run last). A lower priority takes only the CPU the others
-# leave, above all while the tests run: they wait on timers and sockets about 40% of the time, so
-# the compiles fill that time and the tests keep their speed. Each build writes <dir>/build.log;
-# the stage that needs it waits for it (sio_wait_background_build) and prints the end of the log if
-# it failed. Each runs in its own process group, ended if the script stops first.
+# The browser build and the sanitizer trees build in the background, from the start of the build
+# stage, at a lower CPU priority: they take only the CPU time the foreground leaves (the main
+# build's serial tail, and above all the tests, which wait on timers and sockets about 40% of the
+# time), so the tests keep their speed and the run is shorter by that much. Each build writes
+# <dir>/build.log; its stage waits for it (sio_wait_background_build) and prints the log if it
+# failed. Each runs in its own process group, ended if the script stops first.
 declare -A SIO_BACKGROUND_PIDS=() SIO_BACKGROUND_STARTED=()
 trap 'for pid in "${SIO_BACKGROUND_PIDS[@]}"; do kill -- "-${pid}" 2>/dev/null || true; done' EXIT
 
@@ -55,26 +54,18 @@ sio_start_background() {
   SIO_BACKGROUND_STARTED[${dir}]=1
 }
 
-# sio_start_background_builds: starts the builds, each if the stage that needs it runs and it has
-# not been started (the build stage starts them; with that stage skipped, the stages that need the
-# sanitizer trees or the browser build start theirs; the main build is then not made).
+# sio_start_background_builds: starts build-wasm/, build-asan/ and build-tsan/, each if its stage
+# runs and it has not been started (the build stage starts them; with that stage skipped, their
+# own stages do). The priorities follow the order in which the stages need them.
 sio_start_background_builds() {
-  if sio_stage_runs build && [[ -z "${SIO_BACKGROUND_STARTED[build]:-}" ]]; then
-    local niceness=0 args=(-- -DCMAKE_BUILD_TYPE="${SIO_BUILD_TYPE:-Debug}" -DSIO_TESTS_IN_ALL=ON)
-    if sio_asan_runs_the_tests; then
-      niceness=15   # needed only by the last stage
-      args=(all "${SIO_MAIN_ONLY_PROGRAMS[@]}" -- -DCMAKE_BUILD_TYPE="${SIO_BUILD_TYPE:-Debug}" -DSIO_TESTS_IN_ALL=OFF)
-    fi
-    sio_start_background "${niceness}" build sio_cmake_build build "${args[@]}"
-  fi
-  if sio_stage_runs asan && [[ -z "${SIO_BACKGROUND_STARTED[build-asan]:-}" ]]; then
-    sio_start_background 0 build-asan sio_cmake_build build-asan -- "${SIO_ASAN_OPTS[@]}"
-  fi
   if sio_stage_runs wasm && [[ -z "${SIO_BACKGROUND_STARTED[build-wasm]:-}" ]]; then
     sio_start_background 5 build-wasm bash "${SIO_ROOT}/scripts/build-wasm.sh" "${SIO_ROOT}/build-wasm"
   fi
+  if sio_stage_runs asan && [[ -z "${SIO_BACKGROUND_STARTED[build-asan]:-}" ]]; then
+    sio_start_background 10 build-asan sio_cmake_build build-asan -- "${SIO_ASAN_OPTS[@]}"
+  fi
   if sio_stage_runs tsan && [[ -z "${SIO_BACKGROUND_STARTED[build-tsan]:-}" ]]; then
-    sio_start_background 10 build-tsan sio_cmake_build build-tsan "${SIO_TSAN_TARGETS[@]}" -- "${SIO_TSAN_OPTS[@]}"
+    sio_start_background 19 build-tsan sio_cmake_build build-tsan "${SIO_TSAN_TARGETS[@]}" -- "${SIO_TSAN_OPTS[@]}"
   fi
 }
 
@@ -94,14 +85,21 @@ sio_wait_background_build() {
 
 sio_stage_runs() { [[ " ${SIO_SKIP:-} " != *" $1 "* ]]; }
 
-# The main build (build/, Debug, g++): everything of the project. With the asan stage on, the main
-# build runs only SIO_MAIN_ONLY_TESTS (stage_ctest_main), so of its test programs it builds only
-# those (-DSIO_TESTS_IN_ALL=OFF: the others are configured but not built); the rest run under the
-# sanitizers instead.
+# With the asan stage on, the main build runs only SIO_MAIN_ONLY_TESTS (stage_ctest_main), so
+# its test programs are not built, except those that tests need: everything else of the project
+# is (the default target), and the test programs run under the sanitizers instead.
 stage_build() {
-  sio_log "build: build/ (main, g++ Debug), build-asan/, build-wasm/, build-tsan/ in the background (${SIO_JOBS} jobs each)"
   sio_start_background_builds
+  if sio_asan_runs_the_tests; then
+    sio_log "build: main (build/, Debug, ${SIO_JOBS} jobs; test programs: ${SIO_MAIN_ONLY_PROGRAMS[*]})"
+    sio_cmake_build build all "${SIO_MAIN_ONLY_PROGRAMS[@]}" -- -DCMAKE_BUILD_TYPE="${SIO_BUILD_TYPE:-Debug}" \
+      -DSIO_TESTS_IN_ALL=OFF
+  else
+    sio_log "build: main (build/, Debug, ${SIO_JOBS} jobs)"
+    sio_cmake_build build -- -DCMAKE_BUILD_TYPE="${SIO_BUILD_TYPE:-Debug}" -DSIO_TESTS_IN_ALL=ON
+  fi
 }
+
 sio_asan_runs_the_tests() { sio_stage_runs asan; }
 
 # The WebAssembly client bundle (build-wasm/socket.io.js), loaded by the browser tests.
@@ -239,10 +237,6 @@ sio_fuzz_report() {
 # leaves out (SIO_MAIN_ONLY_TESTS) run here, after a check that every test of this build runs in
 # one of the two; with asan skipped (SIO_SKIP), all of them.
 stage_ctest_main() {
-  if [[ -n "${SIO_BACKGROUND_STARTED[build]:-}" ]]; then
-    sio_log "build: main (build/)"
-    sio_wait_background_build build
-  fi
   local filter=()
   if sio_asan_runs_the_tests; then
     # A test program of build/ left unbuilt (CTest lists it as <program>_NOT_BUILT) must be one
