@@ -153,8 +153,9 @@ SIO_MAIN_ONLY_PROGRAMS=(server_engine_abuse_test)
 # Core unit, differential, server, apps and native client tests under AddressSanitizer +
 # UndefinedBehaviorSanitizer (clang 14, LeakSanitizer on): bad input to the core, the server or the
 # client must never be UB or a leak; the client's lifetimes (close/destroy from callbacks) neither.
-# The same build holds the libFuzzer targets (SIO_FUZZ=ON adds coverage instrumentation to every
-# object and builds tests/fuzz/), so the fuzz stage compiles nothing of its own.
+# The same build holds the libFuzzer targets (SIO_FUZZ=ON adds coverage instrumentation to the
+# code they reach, sio_fuzz_coverage(), and builds tests/fuzz/), so the fuzz stage compiles nothing
+# of its own.
 SIO_ASAN_OPTS=("${SIO_CLANG_OPTS[@]}" -DSIO_BUILD_NATIVE=ON -DSIO_BUILD_SERVER=ON
                -DSIO_SANITIZE=address,undefined -DSIO_FUZZ=ON)
 stage_asan() {
