@@ -18,9 +18,18 @@ FUZZ_SECONDS="${FUZZ_SECONDS:-10}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
+# Every tree of this script is a unity build (CMake compiles the sources of a target in batches of
+# 8, one compiler run per batch): Asio, Beast and nlohmann are parsed and their templates
+# instantiated once per batch instead of once per file, which halves the main build's CPU time and
+# takes a quarter to a third off the sanitizer trees' (README.md, "CI time"). Sources therefore
+# keep their file-local names distinct across the files of a target. The bench and browser builds
+# compile file by file, which keeps each file's includes honest.
+SIO_UNITY_OPTS=(-DCMAKE_UNITY_BUILD=ON)
 # Clang builds share these. They link with lld (about 4x faster than ld.bfd on the sanitizer
-# builds' 100+ MB test programs).
-SIO_CLANG_OPTS=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14
+# builds' 100+ MB test programs), and keep only line tables as debug information: enough for the
+# sanitizers' stack traces (file and line), and 7% less compile time than -g.
+SIO_CLANG_OPTS=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14 "${SIO_UNITY_OPTS[@]}"
+                -DCMAKE_CXX_FLAGS_DEBUG=-gline-tables-only
                 -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld)
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
 
@@ -93,10 +102,11 @@ stage_build() {
   if sio_asan_runs_the_tests; then
     sio_log "build: main (build/, Debug, ${SIO_JOBS} jobs; test programs: ${SIO_MAIN_ONLY_PROGRAMS[*]})"
     sio_cmake_build build all "${SIO_MAIN_ONLY_PROGRAMS[@]}" -- -DCMAKE_BUILD_TYPE="${SIO_BUILD_TYPE:-Debug}" \
-      -DSIO_TESTS_IN_ALL=OFF
+      "${SIO_UNITY_OPTS[@]}" -DSIO_TESTS_IN_ALL=OFF
   else
     sio_log "build: main (build/, Debug, ${SIO_JOBS} jobs)"
-    sio_cmake_build build -- -DCMAKE_BUILD_TYPE="${SIO_BUILD_TYPE:-Debug}" -DSIO_TESTS_IN_ALL=ON
+    sio_cmake_build build -- -DCMAKE_BUILD_TYPE="${SIO_BUILD_TYPE:-Debug}" "${SIO_UNITY_OPTS[@]}" \
+      -DSIO_TESTS_IN_ALL=ON
   fi
 }
 

@@ -70,7 +70,7 @@ std::optional<std::int64_t> non_negative_integer(const json& value) {
   return std::nullopt;
 }
 
-Error bad(std::string message) { return make_error(Errc::bad_handshake, std::move(message)); }
+Error handshake_error(std::string message) { return make_error(Errc::bad_handshake, std::move(message)); }
 
 }  // namespace
 
@@ -95,44 +95,44 @@ std::string encode_handshake(const Handshake& handshake) {
 }
 
 Result<Handshake> decode_handshake(std::string_view text) {
-  if (!nesting_within(text, kMaxHandshakeDepth)) return bad("handshake nested too deeply");
+  if (!nesting_within(text, kMaxHandshakeDepth)) return handshake_error("handshake nested too deeply");
   auto parsed = sio::parse_json(text, kMaxHandshakeDepth);
-  if (!parsed) return bad("handshake is not valid JSON");
+  if (!parsed) return handshake_error("handshake is not valid JSON");
   const json& doc = *parsed;
-  if (!doc.is_object()) return bad("handshake is not a JSON object");
+  if (!doc.is_object()) return handshake_error("handshake is not a JSON object");
 
   Handshake handshake;
 
   const auto sid = doc.find("sid");
-  if (sid == doc.end() || !sid->is_string()) return bad("handshake without a string sid");
+  if (sid == doc.end() || !sid->is_string()) return handshake_error("handshake without a string sid");
   handshake.sid = sid->get_ref<const std::string&>();
-  if (handshake.sid.empty()) return bad("handshake with an empty sid");
+  if (handshake.sid.empty()) return handshake_error("handshake with an empty sid");
 
   const auto upgrades = doc.find("upgrades");
-  if (upgrades == doc.end() || !upgrades->is_array()) return bad("handshake without an upgrades array");
+  if (upgrades == doc.end() || !upgrades->is_array()) return handshake_error("handshake without an upgrades array");
   handshake.upgrades.clear();
   for (const json& upgrade : *upgrades) {
-    if (!upgrade.is_string()) return bad("handshake upgrades entry is not a string");
+    if (!upgrade.is_string()) return handshake_error("handshake upgrades entry is not a string");
     handshake.upgrades.push_back(upgrade.get_ref<const std::string&>());
   }
 
   const auto interval = doc.find("pingInterval");
-  if (interval == doc.end()) return bad("handshake without pingInterval");
+  if (interval == doc.end()) return handshake_error("handshake without pingInterval");
   const auto interval_value = non_negative_integer(*interval);
-  if (!interval_value) return bad("handshake pingInterval is not a non-negative integer");
+  if (!interval_value) return handshake_error("handshake pingInterval is not a non-negative integer");
   handshake.ping_interval_ms = *interval_value;
 
   const auto timeout = doc.find("pingTimeout");
-  if (timeout == doc.end()) return bad("handshake without pingTimeout");
+  if (timeout == doc.end()) return handshake_error("handshake without pingTimeout");
   const auto timeout_value = non_negative_integer(*timeout);
-  if (!timeout_value) return bad("handshake pingTimeout is not a non-negative integer");
+  if (!timeout_value) return handshake_error("handshake pingTimeout is not a non-negative integer");
   handshake.ping_timeout_ms = *timeout_value;
 
   handshake.max_payload = std::nullopt;
   const auto max_payload = doc.find("maxPayload");
   if (max_payload != doc.end() && !max_payload->is_null()) {
     const auto value = non_negative_integer(*max_payload);
-    if (!value) return bad("handshake maxPayload is not a non-negative integer");
+    if (!value) return handshake_error("handshake maxPayload is not a non-negative integer");
     handshake.max_payload = *value;
   }
   return handshake;

@@ -82,7 +82,7 @@ std::string encode_text(const Packet& p, std::size_t attachments, PacketType typ
   return out;
 }
 
-Error fail(Errc code, std::string message) { return make_error(code, std::move(message)); }
+Error packet_error(Errc code, std::string message) { return make_error(code, std::move(message)); }
 
 // Payload checks of socket.io-parser (4.2.x isPayloadValid for v5, 3.4.x for v4), plus the
 // spec's mandatory payloads and ack-id rules (see decode_text in the header).
@@ -93,45 +93,45 @@ std::optional<Error> check_packet(const Packet& p, Protocol protocol) {
   const bool js_object = d.is_object() || d.is_array() || d.is_null();
   switch (p.type) {
     case PacketType::connect:
-      if (p.id) return fail(Errc::bad_ack_id, "CONNECT carries no ack id");
+      if (p.id) return packet_error(Errc::bad_ack_id, "CONNECT carries no ack id");
       if (p.has_data() && !(v5 ? d.is_object() : js_object)) {
-        return fail(Errc::bad_payload, "CONNECT payload must be an object");
+        return packet_error(Errc::bad_payload, "CONNECT payload must be an object");
       }
       return std::nullopt;
     case PacketType::disconnect:
-      if (p.id) return fail(Errc::bad_ack_id, "DISCONNECT carries no ack id");
-      if (p.has_data()) return fail(Errc::bad_payload, "DISCONNECT carries no payload");
+      if (p.id) return packet_error(Errc::bad_ack_id, "DISCONNECT carries no ack id");
+      if (p.has_data()) return packet_error(Errc::bad_payload, "DISCONNECT carries no payload");
       return std::nullopt;
     case PacketType::connect_error:
-      if (p.id) return fail(Errc::bad_ack_id, "CONNECT_ERROR carries no ack id");
-      if (!p.has_data()) return fail(Errc::bad_payload, "CONNECT_ERROR without payload");
+      if (p.id) return packet_error(Errc::bad_ack_id, "CONNECT_ERROR carries no ack id");
+      if (!p.has_data()) return packet_error(Errc::bad_payload, "CONNECT_ERROR without payload");
       if (!(d.is_string() || (v5 ? d.is_object() : js_object))) {
-        return fail(Errc::bad_payload, "CONNECT_ERROR payload must be a string or an object");
+        return packet_error(Errc::bad_payload, "CONNECT_ERROR payload must be a string or an object");
       }
       return std::nullopt;
     case PacketType::event:
     case PacketType::binary_event:
       if (!p.has_data() || !d.is_array() || d.empty()) {
-        return fail(Errc::bad_payload, "EVENT payload must be a non-empty array");
+        return packet_error(Errc::bad_payload, "EVENT payload must be a non-empty array");
       }
       if (d[0].is_number()) return std::nullopt;
       if (!d[0].is_string()) {
-        return fail(Errc::bad_payload, "event name must be a string or a number");
+        return packet_error(Errc::bad_payload, "event name must be a string or a number");
       }
       if (v5 && is_reserved_event(d[0].get_ref<const std::string&>())) {
-        return fail(Errc::reserved_event_name,
+        return packet_error(Errc::reserved_event_name,
                     "reserved event name \"" + d[0].get<std::string>() + "\"");
       }
       return std::nullopt;
     case PacketType::ack:
     case PacketType::binary_ack:
-      if (!p.id) return fail(Errc::bad_ack_id, "ACK without ack id");
+      if (!p.id) return packet_error(Errc::bad_ack_id, "ACK without ack id");
       if (!p.has_data() || !d.is_array()) {
-        return fail(Errc::bad_payload, "ACK payload must be an array");
+        return packet_error(Errc::bad_payload, "ACK payload must be an array");
       }
       return std::nullopt;
   }
-  return fail(Errc::unknown_packet_type, "unknown packet type");
+  return packet_error(Errc::unknown_packet_type, "unknown packet type");
 }
 
 }  // namespace
@@ -242,10 +242,10 @@ Encoded encode(const Packet& packet) {
 }
 
 Result<Header> decode_text(std::string_view text, Protocol protocol, DecoderLimits limits) {
-  if (text.empty()) return fail(Errc::truncated, "empty Socket.IO packet");
+  if (text.empty()) return packet_error(Errc::truncated, "empty Socket.IO packet");
   const char t = text[0];
   if (t < '0' || t > '6') {
-    return fail(Errc::unknown_packet_type, "unknown Socket.IO packet type");
+    return packet_error(Errc::unknown_packet_type, "unknown Socket.IO packet type");
   }
   Header h;
   Packet& p = h.packet;
@@ -270,12 +270,12 @@ Result<Header> decode_text(std::string_view text, Protocol protocol, DecoderLimi
       ++i;
     }
     if (i == start || i >= text.size() || text[i] != '-') {
-      return fail(Errc::bad_attachment_count, "attachment count missing or not a number");
+      return packet_error(Errc::bad_attachment_count, "attachment count missing or not a number");
     }
     if (!too_many && count == 0) {
-      return fail(Errc::bad_attachment_count, "attachment count must be at least 1");
+      return packet_error(Errc::bad_attachment_count, "attachment count must be at least 1");
     }
-    if (too_many) return fail(Errc::too_many_attachments, "too many attachments");
+    if (too_many) return packet_error(Errc::too_many_attachments, "too many attachments");
     h.attachments = count;
     ++i;  // '-'
   }
@@ -302,7 +302,7 @@ Result<Header> decode_text(std::string_view text, Protocol protocol, DecoderLimi
     while (i < text.size() && is_digit(text[i])) {
       const auto d = static_cast<std::uint64_t>(text[i] - '0');
       if (id > (kMaxAckId - d) / 10) {
-        return fail(Errc::ack_id_overflow, "ack id larger than 2^53-1");
+        return packet_error(Errc::ack_id_overflow, "ack id larger than 2^53-1");
       }
       id = id * 10 + d;
       ++i;
@@ -347,7 +347,7 @@ Result<json> reconstruct(json data, const std::vector<std::string>& buffers) {
         }
       }
       if (index >= buffers.size()) {
-        return fail(Errc::placeholder_out_of_range, "attachment placeholder out of range");
+        return packet_error(Errc::placeholder_out_of_range, "attachment placeholder out of range");
       }
       *v = binary(std::string_view(buffers[index]));
     } else if (v->is_structured()) {
@@ -368,7 +368,7 @@ void Decoder::reset() noexcept {
 Result<std::optional<Packet>> Decoder::feed_text(std::string_view text) {
   if (pending_) {
     reset();
-    return fail(Errc::protocol_violation, "got plaintext data when reconstructing a packet");
+    return packet_error(Errc::protocol_violation, "got plaintext data when reconstructing a packet");
   }
   auto header = decode_text(text, protocol_, limits_);
   if (!header) return header.error();
@@ -386,7 +386,7 @@ Result<std::optional<Packet>> Decoder::feed_text(std::string_view text) {
 Result<std::optional<Packet>> Decoder::feed_binary(std::string_view bytes) {
   if (!pending_) {
     reset();
-    return fail(Errc::unexpected_attachment, "got binary data when not reconstructing a packet");
+    return packet_error(Errc::unexpected_attachment, "got binary data when not reconstructing a packet");
   }
   buffers_.emplace_back(bytes);
   if (buffers_.size() < expected_) return std::optional<Packet>{};
