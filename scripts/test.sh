@@ -46,21 +46,30 @@ stage_deps() {
 declare -A SIO_BACKGROUND_PIDS=() SIO_BACKGROUND_STARTED=()
 trap 'for pid in "${SIO_BACKGROUND_PIDS[@]}"; do kill -- "-${pid}" 2>/dev/null || true; done' EXIT
 
-# sio_start_background <niceness> <dir> <command> [<args>...]: runs the command (a function of
-# common.sh or a program) in the background; its output goes to <dir>/build.log.
+# sio_start_background <niceness> <name> <log> <command> [<args>...]: runs the command (a function
+# of this script or of common.sh, or a program) in the background, in its own session at that
+# niceness; its output goes to <log>.
 sio_start_background() {
-  local niceness="$1" dir="$2"
-  shift 2
-  mkdir -p "${dir}"
+  local niceness="$1" name="$2" log="$3"
+  shift 3
+  mkdir -p "$(dirname "${log}")"
   # With the kernel's autogroup scheduling on (Debian's default), CPU is shared between sessions
   # first and a new session gets its own share whatever its niceness: the session's autogroup
   # gets the niceness too.
   setsid nice -n "${niceness}" bash -c '
     { [[ -w /proc/self/autogroup ]] && echo "$2" >/proc/self/autogroup; } 2>/dev/null || true
-    source "$1/scripts/common.sh"; shift 2; "$@"' \
-    _ "${SIO_ROOT}" "${niceness}" "$@" >"${dir}/build.log" 2>&1 &
-  SIO_BACKGROUND_PIDS[${dir}]=$!
-  SIO_BACKGROUND_STARTED[${dir}]=1
+    SIO_TEST_FUNCTIONS_ONLY=1 source "$1/scripts/test.sh"; shift 2; "$@"' \
+    _ "${SIO_ROOT}" "${niceness}" "$@" >"${log}" 2>&1 &
+  SIO_BACKGROUND_PIDS[${name}]=$!
+  SIO_BACKGROUND_STARTED[${name}]=1
+}
+
+# sio_wait_background <name>: waits for it; false if it failed.
+sio_wait_background() {
+  local pid="${SIO_BACKGROUND_PIDS[$1]}" ok=0
+  wait "${pid}" || ok=1
+  unset "SIO_BACKGROUND_PIDS[$1]"
+  return "${ok}"
 }
 
 # sio_start_background_builds: starts build-wasm/, build-asan/ and build-tsan/, each if its stage
@@ -68,13 +77,14 @@ sio_start_background() {
 # own stages do). The priorities follow the order in which the stages need them.
 sio_start_background_builds() {
   if sio_stage_runs wasm && [[ -z "${SIO_BACKGROUND_STARTED[build-wasm]:-}" ]]; then
-    sio_start_background 5 build-wasm bash "${SIO_ROOT}/scripts/build-wasm.sh" "${SIO_ROOT}/build-wasm"
+    sio_start_background 5 build-wasm build-wasm/build.log bash "${SIO_ROOT}/scripts/build-wasm.sh" "${SIO_ROOT}/build-wasm"
   fi
   if sio_stage_runs asan && [[ -z "${SIO_BACKGROUND_STARTED[build-asan]:-}" ]]; then
-    sio_start_background 10 build-asan sio_cmake_build build-asan -- "${SIO_ASAN_OPTS[@]}"
+    sio_start_background 10 build-asan build-asan/build.log sio_cmake_build build-asan -- "${SIO_ASAN_OPTS[@]}"
   fi
   if sio_stage_runs tsan && [[ -z "${SIO_BACKGROUND_STARTED[build-tsan]:-}" ]]; then
-    sio_start_background 19 build-tsan sio_cmake_build build-tsan "${SIO_TSAN_TARGETS[@]}" -- "${SIO_TSAN_OPTS[@]}"
+    sio_start_background 19 build-tsan build-tsan/build.log sio_cmake_build build-tsan "${SIO_TSAN_TARGETS[@]}" -- \
+      "${SIO_TSAN_OPTS[@]}"
   fi
 }
 
@@ -82,13 +92,10 @@ sio_start_background_builds() {
 sio_wait_background_build() {
   local dir="$1" start=${SECONDS}
   sio_start_background_builds
-  local pid="${SIO_BACKGROUND_PIDS[${dir}]}"
-  if ! wait "${pid}"; then
-    unset "SIO_BACKGROUND_PIDS[${dir}]"
+  if ! sio_wait_background "${dir}"; then
     tail -n 200 "${dir}/build.log"
     sio_die "the build of ${dir}/ failed (log: ${dir}/build.log)"
   fi
-  unset "SIO_BACKGROUND_PIDS[${dir}]"
   echo "${dir}/ built (waited $((SECONDS - start))s; log: ${dir}/build.log)"
 }
 
@@ -119,13 +126,14 @@ stage_wasm() {
   tail -n 1 build-wasm/build.log
 }
 
-# sio_ctest_quiet <label> <test-dir> [<ctest args>...]: runs a CTest tree, prints only its summary
-# unless it fails.
+# sio_ctest_quiet <label> <test-dir> [<ctest args>...]: runs a CTest tree, SIO_CTEST_JOBS tests at a
+# time (2), prints only its summary unless it fails.
 sio_ctest_quiet() {
   local label="$1" dir="$2"
   shift 2
   local log="${dir}/ctest.log"
-  if ctest --test-dir "${dir}" --output-on-failure --no-tests=error -j2 --timeout 600 "$@" >"${log}" 2>&1; then
+  if ctest --test-dir "${dir}" --output-on-failure --no-tests=error -j"${SIO_CTEST_JOBS:-2}" --timeout 600 "$@" \
+    >"${log}" 2>&1; then
     echo "${label}: $(grep -E 'tests passed' "${log}" | tail -1)"
   else
     cat "${log}"
@@ -171,7 +179,41 @@ SIO_ASAN_OPTS=("${SIO_CLANG_OPTS[@]}" -DSIO_BUILD_NATIVE=ON -DSIO_BUILD_SERVER=O
 stage_asan() {
   sio_log "asan: build-asan/ (clang++-14, -fsanitize=address,undefined; fuzzer coverage on what the fuzzers reach; core, server, apps, native client, fuzzers)"
   sio_wait_background_build build-asan
+  sio_stage_runs tsan && sio_start_tests_beside
   sio_ctest_quiet asan build-asan -E "${SIO_MAIN_ONLY_TESTS}"
+}
+
+# The test runs wait on timers, sockets and browsers for about half of their time. So the tsan
+# stage's tests and then the main build's (stage_ctest_main) run in the background beside the
+# asan stage's, one test at a time for tsan and two for the main build (sio_tests_beside); their
+# stages then wait for them and print their output (build-tsan/ctest-beside.log,
+# build/ctest-main.log), so the run still ends with CTest's summary line. The tests hold on a
+# machine this busy (README.md, "Writing a test that holds on a busy machine"). With the asan
+# stage skipped, the tsan stage and stage_ctest_main run their tests themselves.
+sio_start_tests_beside() {
+  sio_wait_background_build build-tsan
+  sio_main_tests_filter
+  sio_log "tsan and main-build tests: in the background beside the asan stage's (output at their stages)"
+  sio_start_background 0 tests-beside build/tests-beside.log sio_tests_beside "${SIO_MAIN_TESTS_FILTER[@]}"
+}
+
+# sio_tests_beside [<main ctest filter>...]: the tsan stage's tests, then the main build's; each
+# part's output and exit status in its log and .rc file.
+sio_tests_beside() {
+  local rc=0
+  (SIO_CTEST_JOBS=1 sio_tsan_tests) >build-tsan/ctest-beside.log 2>&1 || rc=$?
+  echo "${rc}" >build-tsan/ctest-beside.rc
+  rc=0
+  ("${SIO_MAIN_CTEST[@]}" "$@") >build/ctest-main.log 2>&1 || rc=$?
+  echo "${rc}" >build/ctest-main.rc
+}
+
+# sio_wait_tests_beside: waits for the tests started beside the asan stage's (once).
+sio_wait_tests_beside() {
+  [[ -n "${SIO_BACKGROUND_PIDS[tests-beside]:-}" ]] || return 0
+  local start=${SECONDS}
+  sio_wait_background tests-beside || true  # each part's status is in its .rc file
+  echo "(waited $((SECONDS - start))s for the tests run beside the asan stage's)"
 }
 
 # ThreadSanitizer: the client's native tests (interop with the official Node servers and with our
@@ -189,7 +231,17 @@ for src in tests/native/*_test.cpp; do SIO_TSAN_TARGETS+=("native_$(basename "${
 for src in tests/server/*_test.cpp; do SIO_TSAN_TARGETS+=("server_$(basename "${src}" .cpp)"); done
 stage_tsan() {
   sio_log "tsan: build-tsan/ (clang++-14, -fsanitize=thread; native client + server tests)"
+  if [[ -n "${SIO_BACKGROUND_STARTED[tests-beside]:-}" ]]; then
+    sio_wait_tests_beside
+    cat build-tsan/ctest-beside.log
+    [[ "$(cat build-tsan/ctest-beside.rc)" == 0 ]] || sio_die "tsan: tests failed (run beside the asan stage's)"
+    return 0
+  fi
   sio_wait_background_build build-tsan
+  sio_tsan_tests
+}
+
+sio_tsan_tests() {
   sio_ctest_quiet tsan build-tsan/tests/native
   sio_ctest_quiet tsan-server build-tsan/tests/server \
     -E '^EngineAbuseTest\.(PeerThatStopsReadingIsBoundedThenClosed|VolatilePacketsAreDroppedForAPeerThatDoesNotRead)$'
@@ -244,31 +296,47 @@ sio_fuzz_report() {
   fi
 }
 
-# The main build's tests: last, and nothing after it. With the asan stage run, only the tests it
-# leaves out (SIO_MAIN_ONLY_TESTS) run here, after a check that every test of this build runs in
-# one of the two; with asan skipped (SIO_SKIP), all of them.
+# The main build's tests: the tests the asan stage leaves out (SIO_MAIN_ONLY_TESTS), after a check
+# that every test of this build runs in one of the two; with asan skipped (SIO_SKIP), all of them.
+# Last, and nothing is printed after them. With the asan and tsan stages on, they ran beside the
+# asan stage's tests (sio_start_tests_beside): this prints their output.
+SIO_MAIN_CTEST=(ctest --test-dir build --output-on-failure --no-tests=error --no-label-summary -j2 --timeout 600)
 stage_ctest_main() {
-  local filter=()
-  if sio_asan_runs_the_tests; then
-    # A test program of build/ left unbuilt (CTest lists it as <program>_NOT_BUILT) must be one
-    # that build-asan/ built.
-    local names missing program
-    names="$(sio_ctest_names build)"
-    missing="$(comm -23 <(grep -Ev "${SIO_MAIN_ONLY_TESTS}" <<<"${names}" | grep -v '_NOT_BUILT$') \
-                        <(sio_ctest_names build-asan))"
-    for program in $(sed -n 's/_NOT_BUILT$//p' <<<"${names}"); do
-      [[ -n "$(find build-asan/tests -name "${program}" -type f -perm -u+x -print -quit)" ]] ||
-        missing+=" ${program} (a program)"
-    done
-    [[ -z "${missing}" ]] || sio_die "tests of build/ that neither the asan stage nor this one runs: ${missing}"
-    filter=(-R "${SIO_MAIN_ONLY_TESTS}")
+  local ok=1
+  if [[ -n "${SIO_BACKGROUND_STARTED[tests-beside]:-}" ]]; then
+    sio_wait_tests_beside
+    sio_log "ctest: build/ ${SIO_MAIN_TESTS_FILTER[*]} (run beside the asan stage's tests)"
+    cat build/ctest-main.log
+    [[ "$(cat build/ctest-main.rc)" == 0 ]] || ok=0
+  else
+    sio_main_tests_filter
+    sio_log "ctest: build/ ${SIO_MAIN_TESTS_FILTER[*]}"
+    "${SIO_MAIN_CTEST[@]}" "${SIO_MAIN_TESTS_FILTER[@]}" || ok=0
   fi
-  sio_log "ctest: build/ ${filter[*]}"
-  if ! ctest --test-dir build --output-on-failure --no-tests=error --no-label-summary -j2 --timeout 600 \
-    "${filter[@]}"; then
+  if [[ ${ok} == 0 ]]; then
     sio_failed_outputs build
     sio_die "ctest: tests failed"
   fi
+}
+
+# sio_main_tests_filter: sets SIO_MAIN_TESTS_FILTER to the -R option of the main build's CTest run
+# (none when it runs everything); stops the run if a test of build/ would run nowhere.
+SIO_MAIN_TESTS_FILTER=()
+sio_main_tests_filter() {
+  SIO_MAIN_TESTS_FILTER=()
+  sio_asan_runs_the_tests || return 0
+  # A test program of build/ left unbuilt (CTest lists it as <program>_NOT_BUILT) must be one
+  # that build-asan/ built.
+  local names missing program
+  names="$(sio_ctest_names build)"
+  missing="$(comm -23 <(grep -Ev "${SIO_MAIN_ONLY_TESTS}" <<<"${names}" | grep -v '_NOT_BUILT$') \
+                      <(sio_ctest_names build-asan))"
+  for program in $(sed -n 's/_NOT_BUILT$//p' <<<"${names}"); do
+    [[ -n "$(find build-asan/tests -name "${program}" -type f -perm -u+x -print -quit)" ]] ||
+      missing+=" ${program} (a program)"
+  done
+  [[ -z "${missing}" ]] || sio_die "tests of build/ that neither the asan stage nor this one runs: ${missing}"
+  SIO_MAIN_TESTS_FILTER=(-R "${SIO_MAIN_ONLY_TESTS}")
 }
 
 # sio_ctest_names <build-dir>: the names of the tests CTest knows there, sorted (without the
@@ -278,6 +346,9 @@ sio_ctest_names() {
 }
 
 SIO_STAGES=(deps build wasm asan tsan fuzz)
+
+# Sourced by a background job (sio_start_background) for its functions only.
+[[ -n "${SIO_TEST_FUNCTIONS_ONLY:-}" ]] && return 0
 
 for stage in "${SIO_STAGES[@]}"; do
   if [[ " ${SIO_SKIP:-} " == *" ${stage} "* ]]; then
