@@ -184,9 +184,9 @@ stage_asan() {
 }
 
 # The test runs wait on timers, sockets and browsers for about half of their time. So the tsan
-# stage's tests and then the main build's (stage_ctest_main) run in the background beside the
-# asan stage's, one test at a time for tsan and two for the main build (sio_tests_beside); their
-# stages then wait for them and print their output (build-tsan/ctest-beside.log,
+# stage's tests (one at a time) and the main build's (stage_ctest_main; one at a time) run in the
+# background beside the asan stage's, from its start (sio_start_tests_beside); the tsan stage and
+# stage_ctest_main wait for them and print their output (build-tsan/ctest-beside.log,
 # build/ctest-main.log), so the run still ends with CTest's summary line. The tests hold on a
 # machine this busy (README.md, "Writing a test that holds on a busy machine"). With the asan
 # stage skipped, the tsan stage and stage_ctest_main run their tests themselves.
@@ -194,26 +194,17 @@ sio_start_tests_beside() {
   sio_wait_background_build build-tsan
   sio_main_tests_filter
   sio_log "tsan and main-build tests: in the background beside the asan stage's (output at their stages)"
-  sio_start_background 0 tests-beside build/tests-beside.log sio_tests_beside "${SIO_MAIN_TESTS_FILTER[@]}"
+  sio_start_background 0 tsan-tests build-tsan/ctest-beside.log sio_tsan_tests 1
+  sio_start_background 0 main-tests build/ctest-main.log "${SIO_MAIN_CTEST[@]}" -j1 "${SIO_MAIN_TESTS_FILTER[@]}"
 }
 
-# sio_tests_beside [<main ctest filter>...]: the tsan stage's tests, then the main build's; each
-# part's output and exit status in its log and .rc file.
-sio_tests_beside() {
-  local rc=0
-  (SIO_CTEST_JOBS=1 sio_tsan_tests) >build-tsan/ctest-beside.log 2>&1 || rc=$?
-  echo "${rc}" >build-tsan/ctest-beside.rc
-  rc=0
-  ("${SIO_MAIN_CTEST[@]}" "$@") >build/ctest-main.log 2>&1 || rc=$?
-  echo "${rc}" >build/ctest-main.rc
-}
-
-# sio_wait_tests_beside: waits for the tests started beside the asan stage's (once).
+# sio_wait_tests_beside <name>: waits for the tests started beside the asan stage's; false if they
+# failed.
 sio_wait_tests_beside() {
-  [[ -n "${SIO_BACKGROUND_PIDS[tests-beside]:-}" ]] || return 0
-  local start=${SECONDS}
-  sio_wait_background tests-beside || true  # each part's status is in its .rc file
+  local start=${SECONDS} ok=0
+  sio_wait_background "$1" || ok=1
   echo "(waited $((SECONDS - start))s for the tests run beside the asan stage's)"
+  return "${ok}"
 }
 
 # ThreadSanitizer: the client's native tests (interop with the official Node servers and with our
@@ -231,24 +222,28 @@ for src in tests/native/*_test.cpp; do SIO_TSAN_TARGETS+=("native_$(basename "${
 for src in tests/server/*_test.cpp; do SIO_TSAN_TARGETS+=("server_$(basename "${src}" .cpp)"); done
 stage_tsan() {
   sio_log "tsan: build-tsan/ (clang++-14, -fsanitize=thread; native client + server tests)"
-  if [[ -n "${SIO_BACKGROUND_STARTED[tests-beside]:-}" ]]; then
-    sio_wait_tests_beside
+  if [[ -n "${SIO_BACKGROUND_STARTED[tsan-tests]:-}" ]]; then
+    local ok=1
+    sio_wait_tests_beside tsan-tests || ok=0
     cat build-tsan/ctest-beside.log
-    [[ "$(cat build-tsan/ctest-beside.rc)" == 0 ]] || sio_die "tsan: tests failed (run beside the asan stage's)"
+    [[ ${ok} == 1 ]] || sio_die "tsan: tests failed (run beside the asan stage's)"
     return 0
   fi
   sio_wait_background_build build-tsan
   sio_tsan_tests
 }
 
+# sio_tsan_tests [<jobs>]: the tsan stage's two CTest runs, <jobs> tests at a time (2).
 sio_tsan_tests() {
+  local -x SIO_CTEST_JOBS="${1:-2}"
   sio_ctest_quiet tsan build-tsan/tests/native
   sio_ctest_quiet tsan-server build-tsan/tests/server \
     -E '^EngineAbuseTest\.(PeerThatStopsReadingIsBoundedThenClosed|VolatilePacketsAreDroppedForAPeerThatDoesNotRead)$'
 }
 
 # Each libFuzzer target for FUZZ_SECONDS, seeded from tests/fuzz/corpus/<target>/ when present;
-# SIO_JOBS targets at a time (a target is one single-threaded process, so each still has a core).
+# SIO_JOBS targets at a time (a target is one single-threaded process). It runs right after the
+# asan stage, while the tests started beside that stage's may still run (one at a time each).
 stage_fuzz() {
   local sources=(tests/fuzz/fuzz_*.cpp)
   if [[ ! -e "${sources[0]}" ]]; then
@@ -300,18 +295,17 @@ sio_fuzz_report() {
 # that every test of this build runs in one of the two; with asan skipped (SIO_SKIP), all of them.
 # Last, and nothing is printed after them. With the asan and tsan stages on, they ran beside the
 # asan stage's tests (sio_start_tests_beside): this prints their output.
-SIO_MAIN_CTEST=(ctest --test-dir build --output-on-failure --no-tests=error --no-label-summary -j2 --timeout 600)
+SIO_MAIN_CTEST=(ctest --test-dir build --output-on-failure --no-tests=error --no-label-summary --timeout 600)
 stage_ctest_main() {
   local ok=1
-  if [[ -n "${SIO_BACKGROUND_STARTED[tests-beside]:-}" ]]; then
-    sio_wait_tests_beside
+  if [[ -n "${SIO_BACKGROUND_STARTED[main-tests]:-}" ]]; then
     sio_log "ctest: build/ ${SIO_MAIN_TESTS_FILTER[*]} (run beside the asan stage's tests)"
+    sio_wait_tests_beside main-tests || ok=0
     cat build/ctest-main.log
-    [[ "$(cat build/ctest-main.rc)" == 0 ]] || ok=0
   else
     sio_main_tests_filter
     sio_log "ctest: build/ ${SIO_MAIN_TESTS_FILTER[*]}"
-    "${SIO_MAIN_CTEST[@]}" "${SIO_MAIN_TESTS_FILTER[@]}" || ok=0
+    "${SIO_MAIN_CTEST[@]}" -j2 "${SIO_MAIN_TESTS_FILTER[@]}" || ok=0
   fi
   if [[ ${ok} == 0 ]]; then
     sio_failed_outputs build
@@ -345,7 +339,7 @@ sio_ctest_names() {
   ctest --test-dir "$1" -N | sed -nE 's/^ *Test +#[0-9]+: ([^ ]+).*$/\1/p' | sort
 }
 
-SIO_STAGES=(deps build wasm asan tsan fuzz)
+SIO_STAGES=(deps build wasm asan fuzz tsan)
 
 # Sourced by a background job (sio_start_background) for its functions only.
 [[ -n "${SIO_TEST_FUNCTIONS_ONLY:-}" ]] && return 0
