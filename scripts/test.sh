@@ -39,8 +39,8 @@ stage_deps() {
 
 # The browser build and the sanitizer trees build in the background, from the start of the build
 # stage, at a lower CPU priority: they take only the CPU time the foreground leaves (the main
-# build's serial tail, and above all the tests, which wait on timers and sockets about 40% of the
-# time), so the tests keep their speed and the run is shorter by that much. Each build writes
+# build's serial tail). They are built by the time the tests start: the asan stage waits for its
+# tree, and for the TSan tree before it starts the tsan tests beside its own. Each build writes
 # <dir>/build.log; its stage waits for it (sio_wait_background_build) and prints the log if it
 # failed. Each runs in its own process group, ended if the script stops first.
 declare -A SIO_BACKGROUND_PIDS=() SIO_BACKGROUND_STARTED=()
@@ -198,12 +198,13 @@ sio_start_tests_beside() {
   sio_start_background 0 main-tests build/ctest-main.log "${SIO_MAIN_CTEST[@]}" -j1 "${SIO_MAIN_TESTS_FILTER[@]}"
 }
 
-# sio_wait_tests_beside <name>: waits for the tests started beside the asan stage's; false if they
-# failed.
+# sio_wait_tests_beside <name> <log>: waits for the tests started beside the asan stage's, prints
+# their output; false if they failed.
 sio_wait_tests_beside() {
   local start=${SECONDS} ok=0
   sio_wait_background "$1" || ok=1
   echo "(waited $((SECONDS - start))s for the tests run beside the asan stage's)"
+  cat "$2"
   return "${ok}"
 }
 
@@ -223,10 +224,8 @@ for src in tests/server/*_test.cpp; do SIO_TSAN_TARGETS+=("server_$(basename "${
 stage_tsan() {
   sio_log "tsan: build-tsan/ (clang++-14, -fsanitize=thread; native client + server tests)"
   if [[ -n "${SIO_BACKGROUND_STARTED[tsan-tests]:-}" ]]; then
-    local ok=1
-    sio_wait_tests_beside tsan-tests || ok=0
-    cat build-tsan/ctest-beside.log
-    [[ ${ok} == 1 ]] || sio_die "tsan: tests failed (run beside the asan stage's)"
+    sio_wait_tests_beside tsan-tests build-tsan/ctest-beside.log ||
+      sio_die "tsan: tests failed (run beside the asan stage's)"
     return 0
   fi
   sio_wait_background_build build-tsan
@@ -300,8 +299,7 @@ stage_ctest_main() {
   local ok=1
   if [[ -n "${SIO_BACKGROUND_STARTED[main-tests]:-}" ]]; then
     sio_log "ctest: build/ ${SIO_MAIN_TESTS_FILTER[*]} (run beside the asan stage's tests)"
-    sio_wait_tests_beside main-tests || ok=0
-    cat build/ctest-main.log
+    sio_wait_tests_beside main-tests build/ctest-main.log || ok=0
   else
     sio_main_tests_filter
     sio_log "ctest: build/ ${SIO_MAIN_TESTS_FILTER[*]}"
