@@ -23,7 +23,7 @@ SIO_APT_PACKAGES=(
 sio_missing_apt_packages() {
   local p
   for p in "${SIO_APT_PACKAGES[@]}"; do
-    if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -qx 'install ok installed'; then
+    if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != 'install ok installed' ]]; then
       echo "$p"
     fi
   done
