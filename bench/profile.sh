@@ -28,6 +28,7 @@ run() {
   shift 3
   local cg="$OUT/callgrind.$tag.$mode" log="$OUT/server.$tag.$mode.log"
   rm -f "$cg" "$cg"-*
+  : >"$log"  # exists before the poll below reads it (the background job opens it when it runs)
   valgrind --tool=callgrind --callgrind-out-file="$cg" --separate-threads="$([ "$THREADS" -gt 1 ] && echo yes || echo no)" \
     "$bin/sio-bench-server" --port 0 --threads "$THREADS" >"$log" 2>&1 &
   local vg=$!

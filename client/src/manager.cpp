@@ -29,7 +29,11 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-void log(std::string_view category, const std::string& message) { debug_log(category, message); }
+// Writes the message that make() builds, if the category is enabled: nothing is built otherwise.
+template <class Make>
+void log(std::string_view category, Make&& make) {
+  if (log_enabled(category)) debug_log(category, make());
+}
 
 constexpr std::string_view kManagerLog = "socket.io-client:manager";
 constexpr std::string_view kSocketLog = "socket.io-client:socket";
@@ -189,9 +193,9 @@ void invoke_guarded([[maybe_unused]] std::string_view category, F& fn, A&&... ar
   try {
     fn(std::forward<A>(args)...);
   } catch (const std::exception& e) {
-    log(category, std::string("listener threw: ") + e.what());
+    log(category, [&] { return std::string("listener threw: ") + e.what(); });
   } catch (...) {
-    log(category, "listener threw");
+    log(category, [&] { return "listener threw"; });
   }
 #else
   fn(std::forward<A>(args)...);
@@ -243,13 +247,11 @@ class ManagerImpl : public std::enable_shared_from_this<ManagerImpl> {
   // an application thread costs one wake-up of the loop, not one each. Order is kept (one FIFO).
   template <class F>
   void run(F&& f) {
-    if (on_loop()) {
-      backend_->loop().dispatch([w = weak_from_this(), f = std::forward<F>(f)]() mutable {
-        auto self = w.lock();
-        if (!self || self->shut_) return;
-        f(*self);
-        self->pump();
-      });
+    if (on_loop()) {  // inline, as the loop's dispatch would run it
+      auto self = weak_from_this().lock();
+      if (!self || shut_) return;
+      f(*this);
+      pump();
       return;
     }
     {
@@ -419,17 +421,17 @@ class ManagerImpl : public std::enable_shared_from_this<ManagerImpl> {
   }
 
   void handle(socketio::Transmit& t) {
-    if (log_enabled(kManagerLog)) {
-      log(kManagerLog, t.binary ? "writing binary attachment (" + std::to_string(t.data.size()) + " bytes)"
-                                : "writing packet " + t.data);
-    }
+    log(kManagerLog, [&] {
+      return t.binary ? "writing binary attachment (" + std::to_string(t.data.size()) + " bytes)"
+                      : "writing packet " + t.data;
+    });
     if (engine_) engine_->send(std::move(t.data), t.binary);
   }
 
   void handle(socketio::OpenEngine&) {
     drop_engine();
     const std::uint64_t gen = ++gen_;
-    log(kManagerLog, "opening " + engine_options_.url);
+    log(kManagerLog, [&] { return "opening " + engine_options_.url; });
     engine_ = make_engine_driver(backend_, engine_options_);
     std::weak_ptr<ManagerImpl> w = weak_from_this();
     auto with = [w, gen](auto f) {
@@ -509,7 +511,7 @@ class ManagerImpl : public std::enable_shared_from_this<ManagerImpl> {
       case K::reconnect_error: name = "reconnect_error"; args.push_back(e.message); break;
       case K::reconnect_failed: name = "reconnect_failed"; break;
     }
-    if (e.kind != K::ping) log(kManagerLog, name + (args.empty() ? std::string() : " " + dump_json(args)));
+    if (e.kind != K::ping) log(kManagerLog, [&] { return name + (args.empty() ? std::string() : " " + dump_json(args)); });
     emit_manager(name, args);
   }
 
@@ -528,7 +530,7 @@ class ManagerImpl : public std::enable_shared_from_this<ManagerImpl> {
   void handle(socketio::SocketEvent& e) {
     using K = socketio::SocketEvent::Kind;
     if (e.kind == K::ack) {
-      log(kSocketLog, "calling ack with " + (e.error ? std::string(to_string(e.error->code)) : brief(e.args)));
+      log(kSocketLog, [&] { return "calling ack with " + (e.error ? std::string(to_string(e.error->code)) : brief(e.args)); });
       if (e.callback && !handle_gone) invoke_guarded(kSocketLog, e.callback, e.error, std::move(e.args));
       return;
     }
@@ -537,18 +539,18 @@ class ManagerImpl : public std::enable_shared_from_this<ManagerImpl> {
     std::shared_ptr<SocketShared> s = it == sockets_.end() ? nullptr : it->second;
     switch (e.kind) {
       case K::connect:
-        log(kSocketLog, "socket connected with id " + core_.id(e.nsp) + " (" + e.nsp + ")");
+        log(kSocketLog, [&] { return "socket connected with id " + core_.id(e.nsp) + " (" + e.nsp + ")"; });
         if (s) emit_to(*s, "connect", json::array(), Ack());
         break;
       case K::connect_error: {
-        log(kSocketLog, "connect_error (" + e.nsp + "): " + e.message);
+        log(kSocketLog, [&] { return "connect_error (" + e.nsp + "): " + e.message; });
         json err = {{"message", e.message}};
         if (!e.data.is_discarded()) err["data"] = e.data;
         if (s) emit_to(*s, "connect_error", json::array({err}), Ack());
         break;
       }
       case K::disconnect:
-        log(kSocketLog, "close (" + e.message + ") (" + e.nsp + ")");
+        log(kSocketLog, [&] { return "close (" + e.message + ") (" + e.nsp + ")"; });
         if (s) emit_to(*s, "disconnect", json::array({e.message, e.description}), Ack());
         break;
       case K::event:
@@ -563,7 +565,7 @@ class ManagerImpl : public std::enable_shared_from_this<ManagerImpl> {
           }
           break;
         }
-        log(kSocketLog, "emitting event " + name + " " + brief(rest) + " (" + e.nsp + ")");
+        log(kSocketLog, [&] { return "emitting event " + name + " " + brief(rest) + " (" + e.nsp + ")"; });
         Ack ack;
         if (e.ack_id) {
           auto state = std::make_shared<AckState>();
@@ -611,7 +613,7 @@ void Ack::send(json args) const {
   auto impl = state_->impl.lock();
   if (!impl) return;
   impl->run([nsp = state_->nsp, id = state_->id, args = std::move(args)](detail::ManagerImpl& m) mutable {
-    log(kSocketLog, "sending ack " + brief(args));
+    log(kSocketLog, [&] { return "sending ack " + brief(args); });
     m.core_.send_ack(nsp, id, std::move(args));
   });
 }
@@ -658,7 +660,7 @@ void Socket::do_emit(std::string event, json args, AckCallback ack, std::optiona
 #if defined(__cpp_exceptions)
     throw std::invalid_argument("\"" + event + "\" is a reserved event name");
 #else
-    log(kSocketLog, "emit refused: \"" + event + "\" is a reserved event name");
+    log(kSocketLog, [&] { return "emit refused: \"" + event + "\" is a reserved event name"; });
     if (ack) ack(make_error(Errc::reserved_event_name, "\"" + event + "\" is a reserved event name"), json::array());
     return;
 #endif
@@ -671,7 +673,7 @@ void Socket::do_emit(std::string event, json args, AckCallback ack, std::optiona
   manager_->impl_->run([nsp = nsp_, args = std::move(args), ack = std::move(ack), options](detail::ManagerImpl& m) mutable {
     auto result = m.core_.emit(nsp, std::move(args), Clock::now(), ack, options);
     if (!result) {
-      log(kSocketLog, "emit failed: " + result.error().message);
+      log(kSocketLog, [&] { return "emit failed: " + result.error().message; });
       if (ack) detail::invoke_guarded(kSocketLog, ack, result.error(), json::array());
     }
   });
@@ -728,7 +730,12 @@ ListenerId Socket::prepend_any(AnyHandler handler) {
 }
 void Socket::off_any(ListenerId id) { shared_->any.remove(id); }
 void Socket::off_any() { shared_->any.clear(); }
-ListenerId Socket::on_any_outgoing(AnyHandler handler) { return shared_->any_outgoing.add(std::move(handler)); }
+ListenerId Socket::on_any_outgoing(AnyHandler handler) {
+  const ListenerId id = shared_->any_outgoing.add(std::move(handler));
+  // The core reports outgoing packets from the next one sent (queued in order with later emits).
+  manager_->impl_->run([](detail::ManagerImpl& m) { m.core_.set_report_outgoing(true); });
+  return id;
+}
 void Socket::off_any_outgoing(ListenerId id) { shared_->any_outgoing.remove(id); }
 void Socket::off_any_outgoing() { shared_->any_outgoing.clear(); }
 
@@ -833,6 +840,7 @@ Manager::Manager(std::string url, Options options) : url_(std::move(url)), optio
   core.reconnection_delay_max = options_.reconnection_delay_max;
   core.randomization_factor = options_.randomization_factor;
   core.timeout = options_.timeout;
+  core.report_outgoing = false;  // until a socket gets an onAnyOutgoing listener
   core.protocol = options_.eio3 ? socketio::Protocol::v4 : socketio::Protocol::v5;
   core.parser = options_.parser;
   core.random = [backend = std::weak_ptr<detail::Backend>(made.backend)] {
@@ -1095,12 +1103,12 @@ std::shared_ptr<Socket> io(const std::string& url, Options options) {
       same_namespace = it != cached->sockets_.end() && !it->second.expired();
     }
     if (options.force_new || !options.multiplex || same_namespace) {
-      log(kManagerLog, "ignoring socket cache for " + parsed.source);
+      log(kManagerLog, [&] { return "ignoring socket cache for " + parsed.source; });
       manager = opened_by_socket ? std::shared_ptr<Manager>(new Manager(parsed.source, options))
                                  : Manager::create(parsed.source, options);
     } else {
       if (!cached) {
-        log(kManagerLog, "new io instance for " + parsed.source);
+        log(kManagerLog, [&] { return "new io instance for " + parsed.source; });
         cached = opened_by_socket ? std::shared_ptr<Manager>(new Manager(parsed.source, options))
                                   : Manager::create(parsed.source, options);
         g_cache[id] = cached;

@@ -609,6 +609,41 @@ TEST_P(ClientSuite, OnAnyAndOnAnyOutgoing) {
   EXPECT_EQ(r.count("out:emit-back"), 0u);
 }
 
+// Outgoing packets are reported from the first listener on (the core reports none before, so an
+// emit costs no outgoing event): an emit right after on_any_outgoing, from the application's
+// thread or from a handler on the client's thread, reaches the listener.
+TEST_P(ClientSuite, OnAnyOutgoingAddedWhileConnected) {
+  Recorder r;
+  auto manager = sio::Manager::create(url_, options());
+  auto socket = manager->socket("/");
+  record_lifecycle(socket, r);
+  std::weak_ptr<sio::Socket> weak = socket;
+  socket->on("back", [&r, weak](const json& a) {
+    r.add("back", a);
+    auto s = weak.lock();
+    if (s && a == json::array({"first"})) {
+      s->on_any_outgoing([&r](const std::string& ev, const json& args) { r.add("loop-out:" + ev, args); });
+      s->emit("from-handler", 3);
+    }
+  });
+  socket->connect();
+  ASSERT_TRUE(r.wait("connect"));
+  ASSERT_TRUE(settle(r));
+  socket->emit("unreported", 1);
+  socket->on_any_outgoing([&r](const std::string& ev, const json& a) { r.add("out:" + ev, a); });
+  socket->emit("any-probe", 2);
+  auto out = r.wait("out:any-probe");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*out, json::array({2}));
+  EXPECT_TRUE(server_->wait_line("any-probe [2]"));
+  EXPECT_EQ(r.count("out:unreported"), 0u);
+  socket->emit("emit-back", "first");
+  auto from_handler = r.wait("loop-out:from-handler");
+  ASSERT_TRUE(from_handler);
+  EXPECT_EQ(*from_handler, json::array({3}));
+  EXPECT_TRUE(r.wait("out:from-handler"));
+}
+
 TEST_P(ClientSuite, OfflineBufferingAndVolatile) {
   Recorder r;
   auto manager = sio::Manager::create(url_, options());

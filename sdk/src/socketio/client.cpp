@@ -585,21 +585,22 @@ Result<std::monostate> ClientManager::emit(std::string_view nsp, sio::json args,
   }
   AckTable::Callback on_ack;
   if (ack) {
-    on_ack = [this, nsp = s->nsp, ack = std::move(ack)](std::optional<sio::Error> error, sio::json result) {
+    // (The ack table calls it once: the callback moves into the event.)
+    on_ack = [this, nsp = s->nsp, ack = std::move(ack)](std::optional<sio::Error> error, sio::json result) mutable {
       SocketEvent ev{SocketEvent::Kind::ack, nsp};
       ev.error = std::move(error);
       ev.args = std::move(result);
-      ev.callback = ack;
+      ev.callback = std::move(ack);
       push_socket(std::move(ev));
     };
   }
-  emit_packet(*s, args, std::move(on_ack), options);
+  emit_packet(*s, std::move(args), std::move(on_ack), options);
   return std::monostate{};
 }
 
-void ClientManager::emit_packet(SocketState& s, const sio::json& args, AckTable::Callback on_ack,
+void ClientManager::emit_packet(SocketState& s, sio::json args, AckTable::Callback on_ack,
                                 const EmitOptions& options) {
-  Packet packet = Packet::event(s.nsp, args);
+  Packet packet = Packet::event(s.nsp, std::move(args));
   if (on_ack) {
     const auto timeout = options.timeout ? options.timeout : s.options.ack_timeout;
     std::optional<TimePoint> deadline;

@@ -208,16 +208,21 @@ bool operator==(const Packet& a, const Packet& b) {
 }
 
 bool has_binary(const json& value) {
-  std::vector<const json*> stack{&value};
-  while (!stack.empty()) {
-    const json* v = stack.back();
-    stack.pop_back();
-    if (v->is_binary()) return true;
-    if (v->is_structured()) {
-      for (const auto& e : *v) stack.push_back(&e);
+  if (value.is_binary()) return true;
+  if (!value.is_structured()) return false;
+  // Iterative (a value built by the application may nest deeply). Elements are checked in place;
+  // only non-empty arrays and objects wait on the stack, so a flat value allocates nothing.
+  std::vector<const json*> stack;
+  const json* v = &value;
+  for (;;) {
+    for (const auto& e : *v) {
+      if (e.is_binary()) return true;
+      if (e.is_structured() && !e.empty()) stack.push_back(&e);
     }
+    if (stack.empty()) return false;
+    v = stack.back();
+    stack.pop_back();
   }
-  return false;
 }
 
 Encoded encode(const Packet& packet) {

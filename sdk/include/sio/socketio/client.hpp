@@ -164,6 +164,9 @@ class ClientManager {
   ReadyState ready_state() const noexcept { return ready_state_; }
   bool reconnecting() const noexcept { return reconnecting_; }
   const ClientOptions& options() const noexcept { return options_; }
+  // ClientOptions::report_outgoing from now on (a driver turns it on with the first onAnyOutgoing
+  // listener, so that emits without one cost no outgoing event).
+  void set_report_outgoing(bool on) noexcept { options_.report_outgoing = on; }
   void set_reconnection(bool on);
   // socket.io-client's Manager setters (reconnectionAttempts(n), reconnectionDelay(ms),
   // reconnectionDelayMax(ms), randomizationFactor(f), timeout(ms|false)), usable at any time. A
@@ -281,7 +284,7 @@ class ClientManager {
   void socket_emit_event(SocketState& s, SocketEvent event);
   void socket_destroy(SocketState& s);
   void socket_clear_acks(SocketState& s);
-  void emit_packet(SocketState& s, const sio::json& args, AckTable::Callback on_ack, const EmitOptions& options);
+  void emit_packet(SocketState& s, sio::json args, AckTable::Callback on_ack, const EmitOptions& options);
   static void drop_buffered(SocketState& s, std::uint64_t ack_id);
   void add_to_queue(SocketState& s, sio::json args, AckCallback ack, EmitOptions options);
   void drain_queue(SocketState& s, bool force);
