@@ -18,6 +18,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
@@ -1126,6 +1127,48 @@ TEST_P(ClientSuite, DestroyingAndClosingFromInsideCallbacksIsSafe) {
     ASSERT_TRUE(d);
     EXPECT_EQ((*d)[0], "forced close");
   }
+}
+
+// An executor other than an io_context's (a thread pool of two threads): the Manager runs on a
+// strand of it, so its handlers run on the pool's threads and never two at a time.
+TEST_P(ClientSuite, UserThreadPoolExecutor) {
+  boost::asio::thread_pool pool(2);
+  {
+    Recorder r;
+    auto o = options();
+    o.executor = sio::asio_executor(pool.get_executor());
+    auto manager = sio::Manager::create(url_, o);
+    auto socket = manager->socket("/");
+    std::atomic<bool> inside{false};
+    std::atomic<bool> overlapped{false};
+    std::atomic<bool> on_pool{true};
+    auto enter = [&] {
+      if (inside.exchange(true)) overlapped = true;
+      if (!pool.get_executor().running_in_this_thread()) on_pool = false;
+    };
+    socket->on("connect", [&](const json&) {
+      enter();
+      r.add("connect");
+      inside = false;
+    });
+    socket->connect();
+    ASSERT_TRUE(r.wait("connect"));
+    std::atomic<int> acked{0};
+    for (int i = 0; i < 50; ++i) {
+      socket->emit("echo", i, [&, i](std::optional<sio::Error> err, json args) {
+        enter();
+        if (!err && args == json::array({i})) ++acked;
+        if (i == 49) r.add("last-ack");
+        inside = false;
+      });
+    }
+    ASSERT_TRUE(r.wait("last-ack"));
+    EXPECT_EQ(acked.load(), 50);
+    EXPECT_FALSE(overlapped.load());
+    EXPECT_TRUE(on_pool.load());
+    manager->close();
+  }
+  pool.join();
 }
 
 TEST_P(ClientSuite, UserExecutorAndCallsFromOtherThreads) {

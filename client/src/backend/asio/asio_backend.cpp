@@ -5,6 +5,7 @@
 #include <chrono>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -23,14 +24,20 @@ namespace asio = boost::asio;
 
 namespace {
 
-using Strand = asio::strand<asio::any_io_executor>;
+// The loop's strand, as every object of the client holds it. Over an io_context's executor (the
+// client thread's, or a user's io_context) it is a strand of that concrete executor: small enough
+// for any_io_executor to hold in place, so the copies that every asynchronous operation makes
+// (work guards, handler executors) allocate nothing. A strand of any other executor is held
+// through its any_io_executor, which allocates on each copy.
+using IoStrand = asio::strand<asio::io_context::executor_type>;
+using AnyStrand = asio::strand<asio::any_io_executor>;
 
 // A steady_timer whose pending wait owns the callback: cancelling, firing, or the io_context going
 // away releases it. A generation number drops a completion that was already queued when set() or
 // cancel() came.
 class AsioTimer final : public Timer {
  public:
-  explicit AsioTimer(const Strand& strand) : state_(std::make_shared<State>(strand)) {}
+  explicit AsioTimer(const asio::any_io_executor& strand) : state_(std::make_shared<State>(strand)) {}
   ~AsioTimer() override { cancel(); }
 
   void set(Clock::time_point at, std::function<void()> fn) override {
@@ -51,7 +58,7 @@ class AsioTimer final : public Timer {
 
  private:
   struct State {
-    explicit State(const Strand& strand) : timer(strand) {}
+    explicit State(const asio::any_io_executor& strand) : timer(strand) {}
     asio::steady_timer timer;
     std::uint64_t gen = 0;
   };
@@ -60,15 +67,27 @@ class AsioTimer final : public Timer {
 
 class AsioLoop final : public Loop {
  public:
-  explicit AsioLoop(asio::any_io_executor executor) : strand_(asio::make_strand(std::move(executor))) {}
+  explicit AsioLoop(const asio::any_io_executor& executor) {
+    if (const auto* io = executor.target<asio::io_context::executor_type>()) {
+      io_strand_ = asio::make_strand(*io);
+      strand_ = *io_strand_;
+    } else {
+      any_strand_ = asio::make_strand(executor);
+      strand_ = *any_strand_;
+    }
+  }
   void post(std::function<void()> fn) override { asio::post(strand_, std::move(fn)); }
   void dispatch(std::function<void()> fn) override { asio::dispatch(strand_, std::move(fn)); }
-  bool in_loop() const override { return strand_.running_in_this_thread(); }
+  bool in_loop() const override {
+    return io_strand_ ? io_strand_->running_in_this_thread() : any_strand_->running_in_this_thread();
+  }
   std::unique_ptr<Timer> make_timer() override { return std::make_unique<AsioTimer>(strand_); }
-  const Strand& strand() const { return strand_; }
+  const asio::any_io_executor& strand() const { return strand_; }
 
  private:
-  Strand strand_;
+  std::optional<IoStrand> io_strand_;    // one of these two is the strand
+  std::optional<AnyStrand> any_strand_;
+  asio::any_io_executor strand_;          // that strand
 };
 
 class AsioBackend final : public Backend {
