@@ -442,6 +442,8 @@ std::string dump_json(const json& value) {
   return out;
 }
 
+void append_json(std::string& out, const json& value) { append_value(out, value); }
+
 json binary(Bytes bytes) { return json::binary(std::move(bytes)); }
 
 json binary(std::string_view bytes) {

@@ -210,6 +210,11 @@ std::vector<Frame> ServerSession::take_frames() {
   return out;
 }
 
+void ServerSession::take_frames(std::vector<Frame>& out) {
+  out.clear();
+  out.swap(frames_);
+}
+
 void ServerSession::on_written(std::size_t bytes) noexcept {
   buffered_ = bytes < buffered_ ? buffered_ - bytes : 0;
 }
@@ -220,6 +225,11 @@ std::vector<ServerSession::Event> ServerSession::take_events() {
   std::vector<Event> out;
   out.swap(events_);
   return out;
+}
+
+void ServerSession::take_events(std::vector<Event>& out) {
+  out.clear();
+  out.swap(events_);
 }
 
 // ---- fault injection --------------------------------------------------------------------

@@ -78,7 +78,7 @@ std::string encode_text(const Packet& p, std::size_t attachments, PacketType typ
     out += ',';
   }
   if (p.id) append_uint(out, *p.id);
-  if (p.has_data()) out += dump_json(p.data);
+  if (p.has_data()) append_json(out, p.data);
   return out;
 }
 

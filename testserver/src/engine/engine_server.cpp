@@ -398,6 +398,10 @@ class SessionImpl : public EngineSocket, public std::enable_shared_from_this<Ses
   bool pumping_ = false;
   bool again_ = false;
   bool closed_ = false;
+  // pump()'s buffers for the session's outputs, reused from one message to the next (and given
+  // back after a burst, see kKeepOutputs).
+  std::vector<engineio::Frame> frames_;
+  std::vector<engineio::ServerSession::Event> events_;
 };
 
 // ---- a session of another I/O thread, as shard 0 sees it ----------------------------------------
@@ -819,21 +823,21 @@ void SessionImpl::pump() {
       if (auto conn = held_.lock()) conn->respond_poll(*body);
       held_.reset();
     }
-    auto frames = session_.take_frames();
+    session_.take_frames(frames_);
     if (ws_) {
-      for (auto& f : frames) ws_->send(std::move(f));
+      for (auto& f : frames_) ws_->send(std::move(f));
     }
     if (session_.take_websocket_close() && ws_) {
       ws_->detach();
       ws_->close();
       ws_.reset();
     }
-    auto events = session_.take_events();
+    session_.take_events(events_);
     if (remote_) {
-      forward(events);
+      forward(events_);
       continue;
     }
-    for (auto& event : events) {
+    for (auto& event : events_) {
       using Type = engineio::ServerSession::Event::Type;
       if (event.type == Type::message) {
         if (on_message && !closed_) on_message(event.data, event.binary);
@@ -851,6 +855,13 @@ void SessionImpl::pump() {
     }
   } while (again_);
   pumping_ = false;
+  // The outputs' contents go now (a message's bytes are not kept until the next one), and a
+  // burst's buffers with them: an idle session keeps room for a few outputs only.
+  frames_.clear();
+  events_.clear();
+  constexpr std::size_t kKeepOutputs = 8;
+  if (frames_.capacity() > kKeepOutputs) std::vector<engineio::Frame>().swap(frames_);
+  if (events_.capacity() > kKeepOutputs) std::vector<engineio::ServerSession::Event>().swap(events_);
   schedule();
 }
 

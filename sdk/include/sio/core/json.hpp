@@ -47,6 +47,8 @@ Result<json> parse_json(std::string_view text, std::size_t max_depth = kMaxJsonD
 // as nlohmann's {"bytes":[..],"subtype":null}. Recursive: callers bound the depth (decoded values
 // are at most kMaxJsonDepth deep).
 std::string dump_json(const json& value);
+// dump_json(value) appended to `out` (no string of its own).
+void append_json(std::string& out, const json& value);
 
 // A json binary value holding these bytes.
 json binary(Bytes bytes);

@@ -142,12 +142,16 @@ class ServerSession {
   // ---- outputs ----------------------------------------------------------------------------
   std::optional<Body> take_poll_response();
   std::vector<Frame> take_frames();
+  // As take_frames(), into `out` (cleared first); the session keeps out's former buffer, so an I/O
+  // layer that passes the same vector each time reallocates neither.
+  void take_frames(std::vector<Frame>& out);
   // The I/O layer wrote `bytes` of the frames it took (WebSocket): they leave the send buffer.
   void on_written(std::size_t bytes) noexcept;
   // True once the WebSocket must be closed after the frames taken so far are written.
   // Reading it resets it (the I/O layer closes once).
   bool take_websocket_close();
   std::vector<Event> take_events();
+  void take_events(std::vector<Event>& out);  // as take_frames(out)
 
   // ---- fault injection (the test server, docs/testing.md) ---------------------------------
   // Stops the heartbeat for good: no more pings (v4) or answers to the client's pings (v3), and
