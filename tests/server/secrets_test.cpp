@@ -10,6 +10,11 @@
 #include <iterator>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "sio/server/server.hpp"
 
@@ -54,6 +59,56 @@ TEST(Secrets, RandomBytesUseEveryByteValue) {
   std::set<unsigned char> values(bytes.begin(), bytes.end());
   EXPECT_EQ(values.size(), 256u);
   EXPECT_NE(random_bytes(32), random_bytes(32));
+}
+
+// Small requests come from a per-thread block of RAND_bytes output: threads never hand out the
+// same bytes, and small requests together still use every byte value.
+TEST(Secrets, SmallRequestsFromSeveralThreadsAreDistinct) {
+  constexpr int kThreads = 4, kIds = 3000;
+  std::vector<std::vector<std::string>> ids(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&ids, t] {
+      for (int i = 0; i < kIds; ++i) ids[t].push_back(random_id(15));
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> seen;
+  for (const auto& list : ids) {
+    for (const auto& id : list) ASSERT_TRUE(seen.insert(id).second) << "duplicate id " << id;
+  }
+  std::string small;
+  for (int i = 0; i < 4096; ++i) small += random_bytes(16);
+  EXPECT_EQ(std::set<unsigned char>(small.begin(), small.end()).size(), 256u);
+}
+
+// A forked child does not hand out the ids its parent's block holds next.
+TEST(Secrets, ForkedChildDoesNotRepeatTheParentsIds) {
+  (void)random_id(15);  // the block is filled
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string id = random_id(15);
+    const bool written = ::write(fds[1], id.data(), id.size()) == static_cast<ssize_t>(id.size());
+    ::_exit(written ? 0 : 1);
+  }
+  ::close(fds[1]);
+  std::string child_id(20, '\0');
+  std::size_t got = 0;
+  while (got < child_id.size()) {
+    const ssize_t n = ::read(fds[0], child_id.data() + got, child_id.size() - got);
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_EQ(got, child_id.size());
+  const std::string parent_id = random_id(15);
+  EXPECT_NE(child_id, parent_id);
 }
 
 TEST(Secrets, ConstantTimeEqualityAndLookupKeys) {

@@ -13,7 +13,8 @@
 namespace sio::server {
 
 // n bytes from the OS CSPRNG. Fails closed: if OpenSSL cannot produce them, the process is aborted
-// with a message on stderr (a predictable secret is worse than no server).
+// with a message on stderr (a predictable secret is worse than no server). Up to 64 bytes come
+// from a per-thread block of RAND_bytes output (wiped as handed out, dropped in a forked child).
 std::string random_bytes(std::size_t n);
 
 // `bytes` CSPRNG bytes as base64url without padding ('A'-'Z', 'a'-'z', '0'-'9', '-', '_'):
