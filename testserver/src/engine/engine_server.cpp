@@ -80,10 +80,9 @@ using detail::query_get;
 
 // Child processes (tests spawn node) must not inherit the server's sockets: a listening socket
 // kept open by a child would keep accepting connections nobody serves after close().
-void set_cloexec(int fd) {
-  const int flags = ::fcntl(fd, F_GETFD);
-  if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-}
+// (FD_CLOEXEC is the only descriptor flag: set, not read and or-ed, which saves a system call per
+// connection.)
+void set_cloexec(int fd) { ::fcntl(fd, F_SETFD, FD_CLOEXEC); }
 
 std::string new_session_id() { return random_id(15); }
 
@@ -277,7 +276,8 @@ class WsConnection : public Closable,
 
 class HttpConnection : public Closable, public std::enable_shared_from_this<HttpConnection> {
  public:
-  HttpConnection(std::shared_ptr<Core> core, tcp::socket socket);
+  // remote_address: the peer's address as accept() reported it (no getpeername per connection).
+  HttpConnection(std::shared_ptr<Core> core, tcp::socket socket, std::string remote_address);
   ~HttpConnection() override;
   void start();
   void shutdown() override;
@@ -486,16 +486,19 @@ class Core : public std::enable_shared_from_this<Core> {
       const auto n = shards_->cores.size();
       auto target = shards_->cores[shards_->next.fetch_add(1, std::memory_order_relaxed) % n].lock();
       if (!target) return;
-      acceptor_.async_accept(target->io_, [self = shared_from_this(), target](beast::error_code ec,
-                                                                            tcp::socket socket) {
+      acceptor_.async_accept(target->io_, accept_peer_, [self = shared_from_this(), target](beast::error_code ec,
+                                                                                          tcp::socket socket) {
         if (self->closed_) return;
         if (!ec) {
           set_cloexec(socket.native_handle());
+          std::string address = self->accept_peer_.address().to_string();
           if (target.get() == self.get()) {
-            std::make_shared<HttpConnection>(self, std::move(socket))->start();
+            std::make_shared<HttpConnection>(self, std::move(socket), std::move(address))->start();
           } else {
-            net::post(target->io_, [target, socket = std::move(socket)]() mutable {
-              if (!target->closed_) std::make_shared<HttpConnection>(target, std::move(socket))->start();
+            net::post(target->io_, [target, socket = std::move(socket), address = std::move(address)]() mutable {
+              if (!target->closed_) {
+                std::make_shared<HttpConnection>(target, std::move(socket), std::move(address))->start();
+              }
             });
           }
         }
@@ -503,11 +506,11 @@ class Core : public std::enable_shared_from_this<Core> {
       });
       return;
     }
-    acceptor_.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    acceptor_.async_accept(accept_peer_, [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
       if (self->closed_) return;
       if (!ec) {
         set_cloexec(socket.native_handle());
-        std::make_shared<HttpConnection>(self, std::move(socket))->start();
+        std::make_shared<HttpConnection>(self, std::move(socket), self->accept_peer_.address().to_string())->start();
       }
       self->accepted(ec);
     });
@@ -619,6 +622,7 @@ class Core : public std::enable_shared_from_this<Core> {
   std::atomic<bool> refuse_websocket_{false};  // EngineServer::refuse_websocket
   EngineOptions options_;
   tcp::acceptor acceptor_;
+  tcp::endpoint accept_peer_;  // the peer of the accept in progress (one at a time)
   net::steady_timer accept_timer_;
   std::uint16_t port_ = 0;
   bool closed_ = false;
@@ -1095,12 +1099,9 @@ void WsConnection::do_close() {
 
 // ---- HttpConnection -------------------------------------------------------------------------
 
-HttpConnection::HttpConnection(std::shared_ptr<Core> core, tcp::socket socket)
-    : core_(std::move(core)), stream_(std::move(socket)) {
+HttpConnection::HttpConnection(std::shared_ptr<Core> core, tcp::socket socket, std::string remote_address)
+    : core_(std::move(core)), stream_(std::move(socket)), remote_address_(std::move(remote_address)) {
   id_ = core_->add_conn(std::weak_ptr<Closable>());
-  beast::error_code ec;
-  auto ep = stream_.socket().remote_endpoint(ec);
-  if (!ec) remote_address_ = ep.address().to_string();
 }
 
 HttpConnection::~HttpConnection() { core_->remove_conn(id_); }
@@ -1120,7 +1121,8 @@ void HttpConnection::close_socket() {
   state_ = State::closed;
   if (moved_) return;
   beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  // After linger() the sending side is shut and the peer's end was read (or timed out): close.
+  if (!lingering_) stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
   stream_.socket().close(ec);
 }
 
@@ -1604,14 +1606,15 @@ void HttpConnection::migrate(Request req, std::shared_ptr<Core> to) {
   auto held = std::make_shared<Fd>(fd);
   const auto unread = buffer_.cdata();
   std::string rest(static_cast<const char*>(unread.data()), unread.size());
-  net::post(to->io_, [to, held, protocol, rest = std::move(rest), req = std::move(req)]() mutable {
+  net::post(to->io_, [to, held, protocol, rest = std::move(rest), req = std::move(req),
+                      address = remote_address_]() mutable {
     if (to->closed_) return;
     tcp::socket s(to->io_);
     beast::error_code ec;
     s.assign(protocol, held->fd, ec);
     if (ec) return;
     held->fd = -1;
-    auto conn = std::make_shared<HttpConnection>(to, std::move(s));
+    auto conn = std::make_shared<HttpConnection>(to, std::move(s), std::move(address));
     to->conns_[conn->id_] = conn;
     if (!rest.empty()) {
       auto b = conn->buffer_.prepare(rest.size());
