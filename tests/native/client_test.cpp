@@ -1146,10 +1146,11 @@ TEST_P(ClientSuite, UserThreadPoolExecutor) {
       if (inside.exchange(true)) overlapped = true;
       if (!pool.get_executor().running_in_this_thread()) on_pool = false;
     };
+    // (Each handler leaves before it records: the test's locals may be gone once it has.)
     socket->on("connect", [&](const json&) {
       enter();
-      r.add("connect");
       inside = false;
+      r.add("connect");
     });
     socket->connect();
     ASSERT_TRUE(r.wait("connect"));
@@ -1158,8 +1159,8 @@ TEST_P(ClientSuite, UserThreadPoolExecutor) {
       socket->emit("echo", i, [&, i](std::optional<sio::Error> err, json args) {
         enter();
         if (!err && args == json::array({i})) ++acked;
-        if (i == 49) r.add("last-ack");
         inside = false;
+        if (i == 49) r.add("last-ack");
       });
     }
     ASSERT_TRUE(r.wait("last-ack"));

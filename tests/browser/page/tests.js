@@ -407,8 +407,12 @@ test("lifetime: disconnected forceNew Managers are freed, memory does not grow",
   log("  " + numbers);
   check(live <= live0, `live managers back to ${live0}, got ${live} (${numbers})`);
   check(dbg.jsRegistrations() <= js0, `JS registrations back to ${js0}, got ${dbg.jsRegistrations()}`);
-  // 200 leaked managers would be hundreds of KB; allow some slack for the allocator.
-  check(heap2 - heap1 < 32 * 1024, `heap grew by ${heap2 - heap1} bytes over 200 clients`);
+  // 200 leaked managers would be hundreds of KB; allow some slack for the allocator. Frees can
+  // trail the last disconnect on a loaded machine (a request or a timer of a freed Manager still
+  // completing), so the heap has to come back within the bound, not be there at the first look.
+  await until(() => dbg.heapUsed() - heap1 < 32 * 1024,
+              `heap back within 32 KiB of ${heap1} bytes after 200 clients (${heap2 - heap1} more at first)`)
+    .catch((e) => check(false, `${e.message}; now ${dbg.heapUsed() - heap1} more`));
   check(dbg.memorySize() === mem1, `wasm memory grew from ${mem1} to ${dbg.memorySize()}`);
 });
 
