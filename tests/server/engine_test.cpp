@@ -272,7 +272,12 @@ TEST_F(EngineServerTest, PollingUpgradesToWebSocket) {
 }
 
 TEST_F(EngineServerTest, HeartbeatSurvivesSeveralIntervals) {
-  start(fast_options());
+  // Pings every 300 ms, so that 5 heartbeats take little time; a generous ping timeout, because
+  // what is checked is that the heartbeat goes on, and on a loaded machine (the ASan tests run
+  // beside two other streams) a client or server held off the CPU for 200 ms is no failure of it.
+  auto options = fast_options();
+  options.ping_timeout = 5000ms;
+  start(options);
   for (const char* t : {"polling", "websocket"}) {
     auto r = run_node("client.js", {{"port", port_}, {"protocol", 4}, {"transports", {t}},
                                     {"scenario", "heartbeat"}, {"pings", 5}});
