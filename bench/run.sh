@@ -19,6 +19,7 @@
 #   BENCH_SETUP_CONNS=2000 BENCH_SETUP_CONCURRENCY=50
 #   BENCH_EMITS=100000 BENCH_EMIT_WINDOW=100 BENCH_EMIT_RUNS=3 (median of the runs)
 #   BENCH_ECHO_RUNS=3 (echo runs per server, interleaved; median p50/p99)
+#   BENCH_SETUP_RUNS=3 (setup runs per server, interleaved, before the other scenarios; median)
 #   BENCH_PAYLOAD=16 (bytes of the string payload)   BENCH_TIMEOUT_S=300
 # Other knobs: BENCH_BUILD_DIR (default <repo>/build-bench), BENCH_JOBS=2, BENCH_SKIP_BUILD=1,
 #   BENCH_OUT (default bench/results), BENCH_WASM_BUNDLE (default: build-wasm/wasm/socket.io.js,
@@ -50,6 +51,7 @@ EMITS=${BENCH_EMITS:-100000}
 EMIT_WINDOW=${BENCH_EMIT_WINDOW:-100}
 EMIT_RUNS=${BENCH_EMIT_RUNS:-3}
 ECHO_RUNS=${BENCH_ECHO_RUNS:-3}
+SETUP_RUNS=${BENCH_SETUP_RUNS:-3}
 PAYLOAD=${BENCH_PAYLOAD:-16}
 TIMEOUT_S=${BENCH_TIMEOUT_S:-300}
 WASM_BUNDLE=${BENCH_WASM_BUNDLE:-$ROOT/build-wasm/wasm/socket.io.js}
@@ -159,6 +161,25 @@ record_idle() {
   done <<<"$2"
 }
 
+# Connection setup first: every connection the later scenarios close leaves a TIME_WAIT socket on
+# loopback for 60 s, and with 20,000 to 40,000 of them connect() and accept() cost both servers
+# more kernel time (docs/performance.md, "What the figures mean"). Interleaved runs, median.
+declare -A SETUP SETUPCPU
+for run in $(seq 1 "$SETUP_RUNS"); do
+  for kind in ours node; do
+    log "[$kind] connection setup $run/$SETUP_RUNS: $SETUP_CONNS connections, $SETUP_CONCURRENCY at a time" \
+      "($(tail -n +2 /proc/net/tcp | awk '$4 == "06"' | wc -l) TIME_WAIT sockets on IPv4)"
+    line=$(loadgen "$kind" setup --conns "$SETUP_CONNS" --concurrency "$SETUP_CONCURRENCY")
+    SETUP[$kind]+=" $(field "$line" conns_per_sec)"
+    SETUPCPU[$kind]+=" $(awk -v c="$(field "$line" server_cpu_s)" -v n="$SETUP_CONNS" 'BEGIN { print c * 1e6 / n }')"
+  done
+done
+for kind in ours node; do
+  R["setup,$kind"]=$(median <<<"${SETUP[$kind]}" | awk '{ printf "%.0f", $1 }')
+  R["setupcpu,$kind"]=$(median <<<"${SETUPCPU[$kind]}" | awk '{ printf "%.0f", $1 }')
+  log "[$kind] setup conn/s runs:${SETUP[$kind]}; server CPU per connection (us):${SETUPCPU[$kind]}"
+done
+
 for kind in ours node; do
   log "[$kind] idle connections: $IDLE_STAGES"
   record_idle "$kind" "$(loadgen "$kind" idle --stages "$IDLE_STAGES" --settle-ms 3000 --concurrency 200)"
@@ -213,12 +234,6 @@ for kind in ours ours2 node; do
   R["p99,$kind"]=$(median <<<"${P99[$kind]}" | awk '{ printf "%.2f", $1 / 1000 }')
   R["echocpu,$kind"]=$(median <<<"${ECPU[$kind]}" | awk '{ printf "%.1f", $1 }')
   log "[$kind] echo p50 runs (us):${P50[$kind]}; p99 runs (us):${P99[$kind]}"
-done
-
-for kind in ours node; do
-  log "[$kind] connection setup: $SETUP_CONNS connections, $SETUP_CONCURRENCY at a time"
-  line=$(loadgen "$kind" setup --conns "$SETUP_CONNS" --concurrency "$SETUP_CONCURRENCY")
-  R["setup,$kind"]=$(printf '%.0f' "$(field "$line" conns_per_sec)")
 done
 
 declare -A EM
@@ -306,6 +321,7 @@ row p50 "echo round trip p50 ($ECHO_CONNS clients)" ms lower "echo p50"
 row p99 "echo round trip p99 ($ECHO_CONNS clients)" ms lower "echo p99"
 row echocpu "echo: server CPU per round trip" us lower "echo CPU"
 row setup "connection setup (polling handshake + upgrade)" conn/s higher "setup conn/s"
+row setupcpu "connection setup: server CPU per connection" us lower "setup CPU"
 row emits-ours "emits+acks: native vs socket.io-client, our srv" emit/s higher "emits (our srv)"
 row emits-node "emits+acks: native vs socket.io-client, node srv" emit/s higher "emits (node srv)"
 row bundle "client bundle: wasm vs socket.io.min.js (raw)" KiB lower "bundle raw"
@@ -334,7 +350,7 @@ printf '%-52s %-10s %12s %12s %9s  %s\n' "raw Beast WebSocket fan-out (limit, no
   echo "load average (1/5/15 min) at the start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "sizes: idle $IDLE_STAGES; fan-out $FANOUT_CONNS x $FANOUT_COUNT x $FANOUT_ROUNDS rounds (median);" \
     "echo $ECHO_CONNS clients every $ECHO_INTERVAL_MS ms for $ECHO_DURATION_MS ms (median of $ECHO_RUNS runs);" \
-    "setup $SETUP_CONNS ($SETUP_CONCURRENCY in flight); emits $EMITS (window $EMIT_WINDOW, median of $EMIT_RUNS runs);" \
+    "setup $SETUP_CONNS ($SETUP_CONCURRENCY in flight, median of $SETUP_RUNS runs); emits $EMITS (window $EMIT_WINDOW, median of $EMIT_RUNS runs);" \
     "payload $PAYLOAD B"
   echo "ours = sio::server (bench/server.cpp) / native client; node = socket.io 4.8 / socket.io-client 4.8;" \
     "ratio = ours / node"

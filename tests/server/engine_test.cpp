@@ -256,6 +256,21 @@ TEST_F(EngineServerTest, WebSocketOnlyEcho) {
   EXPECT_EQ(binary_messages_, 2);
 }
 
+// The server reads a WebSocket message in two steps (a first read of at most 256 bytes, then the
+// rest); messages just under, at and over that size, over Beast's 1,536-byte frame buffer and
+// the 4 KiB after which the read buffer is given back, with UTF-8 characters split across those
+// boundaries, come back whole and in order.
+TEST_F(EngineServerTest, WebSocketMessagesAroundTheReadSizes) {
+  start({});
+  const json sizes = {1, 254, 255, 256, 257, 258, 511, 512, 513, 1534, 1535, 1536, 1537, 3000,
+                      4095, 4096, 4097, 70000, 3, 300};
+  auto r = run_node("client.js", {{"port", port_}, {"protocol", 4}, {"transports", {"websocket"}},
+                                  {"scenario", "echo"}, {"sizes", sizes}});
+  ASSERT_EQ(r.exit_code, 0) << r.raw;
+  EXPECT_EQ(r.event("echoed")["count"], 3 + 4 * sizes.size());
+  EXPECT_EQ(r.event("echoed")["transport"], "websocket");
+}
+
 TEST_F(EngineServerTest, PollingUpgradesToWebSocket) {
   start({});
   auto r = run_node("client.js", {{"port", port_}, {"protocol", 4}, {"transports", {"polling", "websocket"}},

@@ -182,6 +182,45 @@ TEST_F(SocketIoTest, ConnectMainNamespace) {
   EXPECT_EQ(server->of("/")->sockets().size(), 1u);
 }
 
+// handshake() is filled from the Engine.IO session's on first use: several threads asking at once
+// all get the same complete value (the TSan stage checks there is no race), and it stays readable
+// after the session has closed.
+TEST_F(SocketIoTest, HandshakeReadFromSeveralThreadsAndAfterClose) {
+  make_server();
+  std::shared_ptr<Socket> connected;
+  server->on_connection([&](Socket& s) { connected = s.shared_from_this(); });
+  auto c = open();
+  connect(c, "/", R"({"token":"abc"})");
+  ASSERT_TRUE(connected);
+  std::vector<sio::server::Handshake> seen(4);
+  std::vector<std::thread> readers;
+  for (auto& h : seen) readers.emplace_back([&connected, &h] { h = connected->handshake(); });
+  for (auto& t : readers) t.join();
+  const std::map<std::string, std::string> headers{{"host", "localhost"}, {"origin", "http://example.com"}};
+  for (const auto& h : seen) {
+    EXPECT_EQ(h.headers, headers);
+    EXPECT_EQ(h.query.size(), 3u);
+    EXPECT_EQ(h.url, "/socket.io/?EIO=4&transport=polling");
+    EXPECT_EQ(h.address, "127.0.0.1");
+    EXPECT_TRUE(h.xdomain);
+    EXPECT_EQ(h.auth, json({{"token", "abc"}}));
+    EXPECT_EQ(h.time, seen[0].time);
+    EXPECT_GT(h.issued, 1'600'000'000'000);
+  }
+  EXPECT_NE(seen[0].time.find("GMT+0000"), std::string::npos);
+
+  // A second socket read only once its session has closed.
+  std::shared_ptr<Socket> late;
+  server->on_connection([&](Socket& s) { late = s.shared_from_this(); });
+  auto c2 = open();
+  connect(c2, "/");
+  ASSERT_TRUE(late);
+  on_executor([&] { c2->close_with("transport close"); });
+  ASSERT_TRUE(run_until([&] { return !late->connected(); }));
+  EXPECT_EQ(late->handshake().headers, headers);
+  EXPECT_EQ(late->handshake().query.find("foo")->second, "bar");
+}
+
 TEST_F(SocketIoTest, UnknownNamespaceIsRefusedAndSessionStays) {
   make_server();
   auto c = open();

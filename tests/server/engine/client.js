@@ -1,6 +1,6 @@
 // Drives the OFFICIAL engine.io-client against the C++ Engine.IO server.
 // Usage: node client.js '<json>' with
-//   {port, path?, protocol: 4|3, transports: [...], upgrade: bool, scenario, large?, pings?, forceBase64?}
+//   {port, path?, protocol: 4|3, transports: [...], upgrade: bool, scenario, large?, sizes?, pings?, forceBase64?}
 // The server echoes every message and closes the session on the message "close-me".
 // Prints one JSON object per line ({"event": ...}); exits 0 when the scenario's expectations held,
 // 1 otherwise (with an {"event":"fail"} line saying why).
@@ -77,6 +77,13 @@ socket.on("open", async () => {
     if (large) {
       msgs.push("x".repeat(large));
       msgs.push(Buffer.alloc(Math.floor(large / 2), 7));
+    }
+    // sizes: [n, ...] (n >= 1): for each n, an ASCII text, a text of 2-byte characters (n / 2 of
+    // them, so that read boundaries fall inside a character) and a binary message of n bytes,
+    // then a small message (what follows a large one must still arrive whole). (An empty text
+    // message reaches engine.io-client's listeners as undefined, from any server.)
+    for (const n of args.sizes || []) {
+      msgs.push("a".repeat(n), "\u00e9".repeat(Math.max(1, Math.floor(n / 2))), Buffer.alloc(n, n % 251), `after ${n}`);
     }
     await echo(msgs);
     out({ event: "echoed", count: msgs.length, transport: socket.transport.name });

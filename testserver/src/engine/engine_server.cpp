@@ -30,6 +30,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/intrusive/list.hpp>
 #include <fcntl.h>
 #include <unistd.h>
 #include <openssl/rand.h>
@@ -239,6 +240,11 @@ class WsConnection : public Closable,
   void close_after_flush() override;
   void reading_from_socket() override;
 
+  // Links the connection into its Core's list of writes in flight while one is (Core::watch_write).
+  boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> write_watch;
+  Clock::time_point write_started{};
+  void abort_socket();  // closes the TCP socket: every pending operation ends
+
  private:
   // One entry of the write queue: a data frame (its header and payload) or Beast's raw bytes.
   struct Out {
@@ -248,19 +254,25 @@ class WsConnection : public Closable,
   };
 
   void do_read();
+  void on_read_error(beast::error_code ec);
+  void on_message();  // buffer_ holds a whole message
   void do_write();
   void do_close();
-  void abort_socket();  // closes the TCP socket: every pending operation ends
   tcp::socket& socket() { return beast::get_lowest_layer(ws_).socket(); }
 
   std::shared_ptr<Core> core_;
   std::uint64_t id_;
   websocket::stream<detail::WsTransport> ws_;
   beast::flat_buffer buffer_;
-  std::deque<Out> out_;
-  std::vector<net::const_buffer> batch_;  // the gather write in flight
-  std::size_t batch_entries_ = 0;         // entries of out_ it covers
-  net::steady_timer write_timer_;         // a write that makes no progress for write_timeout
+  // The write queue: entries from out_head_ on wait for a write; inflight_ holds those of the
+  // write in flight. Vectors, not a std::deque (which allocates a 512-byte block and its map as
+  // soon as it is constructed): an idle connection keeps room for a few entries only.
+  std::vector<Out> out_;
+  std::size_t out_head_ = 0;
+  bool out_empty() const { return out_head_ == out_.size(); }
+  void release_taken();
+  std::vector<Out> inflight_;
+  std::vector<net::const_buffer> batch_;  // the gather write in flight, over inflight_
   bool writing_ = false;
   bool close_requested_ = false;
   bool closing_ = false;
@@ -467,7 +479,48 @@ class EngineServerImpl;
 class Core : public std::enable_shared_from_this<Core> {
  public:
   Core(net::io_context& io, EngineOptions options)
-      : io_(io), options_(std::move(options)), acceptor_(io), accept_timer_(io) {}
+      : io_(io), options_(std::move(options)), acceptor_(io), accept_timer_(io), write_sweep_(io) {}
+
+  // Write deadlines: one timer per Core, not one per connection. A WebSocket connection with a
+  // write in flight is linked in writes_ (no allocation) with the time the write began; every
+  // sweep period the timer closes those whose write is older than write_timeout, so a stalled
+  // write ends between write_timeout and write_timeout + the period. Arming and cancelling a
+  // timer per write cost a timer-queue insert and a cancelled wait run through the event loop
+  // (one more epoll_wait per round trip), and a timer per connection about 100 bytes.
+  void watch_write(WsConnection& c) {
+    c.write_started = Clock::now();
+    if (!c.write_watch.is_linked()) writes_.push_back(c);
+    if (!sweeping_) arm_write_sweep();
+  }
+  void unwatch_write(WsConnection& c) {
+    if (c.write_watch.is_linked()) c.write_watch.unlink();
+    // Once closed, the io_context runs out of work when the last write is done.
+    if (closed_ && writes_.empty() && sweeping_) {
+      sweeping_ = false;
+      write_sweep_.cancel();
+    }
+  }
+  std::chrono::milliseconds write_sweep_period() const {
+    return std::clamp(options_.write_timeout / 4, std::chrono::milliseconds(1), std::chrono::milliseconds(1000));
+  }
+  void arm_write_sweep() {
+    sweeping_ = true;
+    write_sweep_.expires_after(write_sweep_period());
+    write_sweep_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      auto self = weak.lock();
+      if (!self || ec) return;
+      self->sweeping_ = false;
+      const auto now = Clock::now();
+      for (auto it = self->writes_.begin(); it != self->writes_.end();) {
+        WsConnection& c = *it++;
+        if (now - c.write_started >= self->options_.write_timeout) {
+          c.write_watch.unlink();
+          c.abort_socket();
+        }
+      }
+      if (!self->writes_.empty()) self->arm_write_sweep();
+    });
+  }
 
   void listen(const std::string& address, std::uint16_t port) {
     tcp::endpoint ep(net::ip::make_address(address), port);
@@ -543,6 +596,10 @@ class Core : public std::enable_shared_from_this<Core> {
     beast::error_code ec;
     acceptor_.close(ec);
     accept_timer_.cancel();
+    if (writes_.empty() && sweeping_) {
+      sweeping_ = false;
+      write_sweep_.cancel();
+    }
     auto sessions = sessions_;
     for (auto& [sid, s] : sessions) s->server_close();
     for (auto& [sid, s] : sessions) remove_session(sid);
@@ -624,6 +681,14 @@ class Core : public std::enable_shared_from_this<Core> {
   tcp::acceptor acceptor_;
   tcp::endpoint accept_peer_;  // the peer of the accept in progress (one at a time)
   net::steady_timer accept_timer_;
+  // WebSocket connections with a write in flight (watch_write); unlinked by their destructor.
+  boost::intrusive::list<WsConnection,
+                         boost::intrusive::member_hook<WsConnection, decltype(WsConnection::write_watch),
+                                                       &WsConnection::write_watch>,
+                         boost::intrusive::constant_time_size<false>>
+      writes_;
+  net::steady_timer write_sweep_;
+  bool sweeping_ = false;  // write_sweep_ is armed
   std::uint16_t port_ = 0;
   bool closed_ = false;
   EngineServerImpl* facade_ = nullptr;
@@ -920,12 +985,16 @@ namespace {
 // left goes in the next one.
 constexpr std::size_t kMaxBatchEntries = 128;  // up to three buffers each
 constexpr std::size_t kMaxBatchBytes = 1u << 20;
+// Entries of a WebSocket connection's write queue kept while it is empty.
+constexpr std::size_t kWriteQueueKeep = 4;
+// The first read of a message appends at most this many bytes (WsConnection::do_read).
+constexpr std::size_t kFirstReadLimit = 256;
 // After a message larger than this, the read buffer is given back (idle connections stay small).
-constexpr std::size_t kReadBufferKeep = 16 * 1024;
+constexpr std::size_t kReadBufferKeep = 4 * 1024;
 }  // namespace
 
 WsConnection::WsConnection(std::shared_ptr<Core> core, beast::tcp_stream stream)
-    : core_(std::move(core)), ws_(std::move(stream), *this), write_timer_(core_->io_) {
+    : core_(std::move(core)), ws_(std::move(stream), *this) {
   id_ = core_->add_conn(std::weak_ptr<Closable>());
 }
 
@@ -954,34 +1023,47 @@ void WsConnection::start(Request req, std::function<void(std::shared_ptr<WsConne
   });
 }
 
+// A message is read in two steps: a first read of at most kFirstReadLimit bytes (all of a small
+// message, the usual case), then, only when the message is longer, the rest of it. While the
+// connection is idle, its pending read holds a buffer of kFirstReadLimit bytes, not the 1,536
+// that Beast's read of a whole message prepares before it waits.
 void WsConnection::do_read() {
-  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-    if (ec) {
-      self->open_ = false;
-      if (auto s = self->session_.lock()) {
-        // As Node's ws: the connection ending or being reset without a close frame is a close
-        // ("transport close"); only a WebSocket protocol error (bad frame, message too big) is
-        // an error ("transport error").
-        const bool clean = ec == websocket::error::closed || ec == net::error::eof ||
-                           ec == net::error::connection_reset || ec == net::error::broken_pipe;
-        self->session_.reset();
-        s->session_.on_websocket_closed(!clean, Clock::now());
-        s->pump();
-      }
-      return;
-    }
-    const auto data = self->buffer_.cdata();
-    const std::string_view message(static_cast<const char*>(data.data()), data.size());
-    const bool binary = self->ws_.got_binary();
-    self->delivering_ = true;
-    if (auto s = self->session_.lock()) {
-      s->session_.on_frame(message, binary, Clock::now());
-      s->pump();
-    }
-    self->buffer_.consume(self->buffer_.size());
-    if (self->buffer_.capacity() > kReadBufferKeep) self->buffer_.shrink_to_fit();
-    self->do_read();
+  ws_.async_read_some(buffer_, kFirstReadLimit, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (ec) return self->on_read_error(ec);
+    if (self->ws_.is_message_done()) return self->on_message();
+    self->ws_.async_read(self->buffer_, [self](beast::error_code ec2, std::size_t) {
+      if (ec2) return self->on_read_error(ec2);
+      self->on_message();
+    });
   });
+}
+
+void WsConnection::on_read_error(beast::error_code ec) {
+  open_ = false;
+  if (auto s = session_.lock()) {
+    // As Node's ws: the connection ending or being reset without a close frame is a close
+    // ("transport close"); only a WebSocket protocol error (bad frame, message too big) is
+    // an error ("transport error").
+    const bool clean = ec == websocket::error::closed || ec == net::error::eof ||
+                       ec == net::error::connection_reset || ec == net::error::broken_pipe;
+    session_.reset();
+    s->session_.on_websocket_closed(!clean, Clock::now());
+    s->pump();
+  }
+}
+
+void WsConnection::on_message() {
+  const auto data = buffer_.cdata();
+  const std::string_view message(static_cast<const char*>(data.data()), data.size());
+  const bool binary = ws_.got_binary();
+  delivering_ = true;
+  if (auto s = session_.lock()) {
+    s->session_.on_frame(message, binary, Clock::now());
+    s->pump();
+  }
+  buffer_.consume(buffer_.size());
+  if (buffer_.capacity() > kReadBufferKeep) buffer_.shrink_to_fit();
+  do_read();
 }
 
 void WsConnection::send(engineio::Frame frame) {
@@ -993,7 +1075,7 @@ void WsConnection::send(engineio::Frame frame) {
 
 void WsConnection::reading_from_socket() {
   delivering_ = false;
-  if (!writing_ && !out_.empty()) do_write();
+  if (!writing_ && !out_empty()) do_write();
 }
 
 void WsConnection::write_raw(std::string bytes) {
@@ -1010,7 +1092,7 @@ void WsConnection::close_after_flush() {
 // Everything queued goes out in gather writes: the frames queued while one write was in flight
 // leave together in the next (one system call for many frames).
 void WsConnection::do_write() {
-  if (out_.empty()) {
+  if (out_empty()) {
     writing_ = false;
     if (close_after_flush_) {
       abort_socket();
@@ -1020,46 +1102,66 @@ void WsConnection::do_write() {
     return;
   }
   writing_ = true;
+  // The entries of this write move to inflight_, which nothing touches until the write is done:
+  // the buffers point into them (a frame header and a short body live inside the entry), and
+  // out_ may grow, and so move its entries, while the write is in flight.
+  std::size_t take = 0, bytes = 0;
+  for (std::size_t i = out_head_; i < out_.size() && take < kMaxBatchEntries && (take == 0 || bytes < kMaxBatchBytes);
+       ++i, ++take) {
+    const Out& o = out_[i];
+    bytes += o.head.size + o.body.size() + (o.shared ? o.shared->size() : 0);
+  }
+  inflight_.clear();
+  if (out_head_ == 0 && take == out_.size()) {
+    inflight_.swap(out_);  // the whole queue (the usual case): nothing moves
+  } else {
+    for (std::size_t i = 0; i < take; ++i) inflight_.push_back(std::move(out_[out_head_++]));
+  }
+  release_taken();
   batch_.clear();
-  std::size_t bytes = 0;
-  batch_entries_ = 0;
-  for (const auto& o : out_) {
-    if (batch_entries_ == kMaxBatchEntries || (batch_entries_ > 0 && bytes >= kMaxBatchBytes)) break;
+  for (const Out& o : inflight_) {
     if (o.head.size) batch_.emplace_back(o.head.bytes.data(), o.head.size);
     batch_.emplace_back(o.body.data(), o.body.size());
-    bytes += o.head.size + o.body.size();
-    if (o.shared) {
-      batch_.emplace_back(o.shared->data(), o.shared->size());
-      bytes += o.shared->size();
-    }
-    ++batch_entries_;
+    if (o.shared) batch_.emplace_back(o.shared->data(), o.shared->size());
   }
   // A peer that stopped reading stalls the write: past write_timeout the socket is closed, which
   // ends the write and the read (the read side reports the failure to the session).
-  write_timer_.expires_after(core_->options_.write_timeout);
-  write_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
-    if (ec) return;
-    if (auto self = weak.lock()) self->abort_socket();
-  });
+  core_->watch_write(*this);
   net::async_write(socket(), batch_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-    self->write_timer_.cancel();
+    self->core_->unwatch_write(*self);
     if (ec) {
       self->out_.clear();
+      self->out_head_ = 0;
+      self->inflight_.clear();
       self->writing_ = false;
       self->abort_socket();  // the read side reports the failure
       return;
     }
     std::size_t frame_bytes = 0;  // data frames leave the session's send buffer
-    for (std::size_t i = 0; i < self->batch_entries_; ++i) {
-      const auto& o = self->out_.front();
+    for (const Out& o : self->inflight_) {
       if (o.head.size) frame_bytes += o.body.size() + (o.shared ? o.shared->size() : 0);
-      self->out_.pop_front();
     }
+    self->inflight_.clear();
+    if (self->inflight_.capacity() > kWriteQueueKeep) std::vector<Out>().swap(self->inflight_);
     if (frame_bytes != 0) {
       if (auto s = self->session_.lock()) s->session_.on_written(frame_bytes);
     }
     self->do_write();
   });
+}
+
+// Drops the entries taken from the front of the queue: all of them once the queue is empty
+// (giving back its storage beyond kWriteQueueKeep entries), else once they are at least half of
+// it (each entry moves at most once per halving: no quadratic cost for a long queue).
+void WsConnection::release_taken() {
+  if (out_empty()) {
+    out_.clear();
+    out_head_ = 0;
+    if (out_.capacity() > kWriteQueueKeep) std::vector<Out>().swap(out_);
+  } else if (out_head_ >= 64 && out_head_ * 2 >= out_.size()) {
+    out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(out_head_));
+    out_head_ = 0;
+  }
 }
 
 void WsConnection::abort_socket() {

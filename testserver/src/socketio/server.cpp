@@ -36,10 +36,11 @@ json query_to_object(std::string_view query) {
   return out;
 }
 
-std::string js_date_string() {
-  const std::time_t now = std::time(nullptr);
+// `new Date(ms) + ""` in UTC.
+std::string js_date_string(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
-  gmtime_r(&now, &tm);
+  gmtime_r(&t, &tm);
   char buf[96];
   const auto n = std::strftime(buf, sizeof buf, "%a %b %d %Y %H:%M:%S GMT+0000 (Coordinated Universal Time)", &tm);
   return std::string(buf, n);
@@ -418,16 +419,25 @@ Socket::Socket(Private, NamespacePtr nsp, std::shared_ptr<detail::Client> client
     }
     if (nsp_->server() && nsp_->server()->options().connection_state_recovery) pid_ = generate_id();
   }
-  const auto& info = client_->conn()->handshake();
-  handshake_.headers = info.headers;
-  handshake_.time = js_date_string();
-  handshake_.address = info.remote_address;
-  handshake_.xdomain = info.headers.count("origin") > 0;
-  handshake_.secure = info.secure;
   handshake_.issued = now_ms();
-  handshake_.url = info.url;
-  handshake_.query = info.query;
   handshake_.auth = auth.is_object() ? std::move(auth) : json::object();
+}
+
+// The rest of the handshake is copied from the Engine.IO session's (which the Client holds as
+// long as this socket) when it is first asked for: a socket whose application never reads it
+// does not keep a second copy of the request's headers and query.
+const Handshake& Socket::handshake() const {
+  std::call_once(handshake_once_, [this] {
+    const auto& info = client_->conn()->handshake();
+    handshake_.headers = info.headers;
+    handshake_.time = js_date_string(handshake_.issued);
+    handshake_.address = info.remote_address;
+    handshake_.xdomain = info.headers.count("origin") > 0;
+    handshake_.secure = info.secure;
+    handshake_.url = info.url;
+    handshake_.query = info.query;
+  });
+  return handshake_;
 }
 
 Socket::~Socket() = default;

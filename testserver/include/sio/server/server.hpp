@@ -25,6 +25,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <regex>
 #include <set>
@@ -360,7 +361,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   bool recovered() const { return recovered_; }
   bool connected() const { return connected_.load(); }
   bool disconnected() const { return !connected(); }
-  const Handshake& handshake() const { return handshake_; }
+  const Handshake& handshake() const;  // filled on first use; any thread
   Namespace& nsp() const { return *nsp_; }
   std::shared_ptr<EngineSocket> conn() const;
   boost::asio::any_io_executor executor() const;
@@ -446,7 +447,8 @@ class Socket : public std::enable_shared_from_this<Socket> {
   bool recovered_ = false;
   std::atomic<bool> connected_{false};
   bool closed_ = false;  // cleaned up (refused or disconnected); join becomes a no-op
-  Handshake handshake_;
+  mutable std::once_flag handshake_once_;
+  mutable Handshake handshake_;  // issued and auth set at construction, the rest by handshake()
   std::vector<json> missed_packets_;
   std::vector<Room> recovered_rooms_;
 
