@@ -283,6 +283,7 @@ class WsConnection : public Closable,
   // Frames read from the socket are being delivered: send() waits for Beast's next socket read,
   // so the answers to every frame of one read leave in one write.
   bool delivering_ = false;
+  bool flush_posted_ = false;  // a do_write is posted for frames sent outside a delivery
   std::weak_ptr<SessionImpl> session_;
 };
 
@@ -1075,7 +1076,17 @@ void WsConnection::send(engineio::Frame frame) {
   if (!open_ || close_requested_) return;
   const auto head = engineio::websocket_frame_header(frame.binary, frame.size());
   out_.push_back(Out{head, std::move(frame.bytes), std::move(frame.shared)});
-  if (!writing_ && !delivering_) do_write();
+  // Not in answer to frames being read (those leave when Beast reads again): written at the end
+  // of this loop pass, so that a burst (the messages of a broadcast, a batch from another I/O
+  // thread) leaves in one write. do_write writes at once; calling it here would make a system
+  // call per message.
+  if (!writing_ && !delivering_ && !flush_posted_) {
+    flush_posted_ = true;
+    net::post(core_->io_, [self = shared_from_this()] {
+      self->flush_posted_ = false;
+      if (!self->writing_ && !self->delivering_) self->do_write();
+    });
+  }
 }
 
 void WsConnection::reading_from_socket() {
