@@ -230,6 +230,16 @@ struct AckState {
 
 std::atomic<int> g_live_managers{0};
 
+// The browser build has one thread, which is always the loop's (its backend's in_loop() is
+// true): the paths for calls from other threads (the inbox of run(), the promise of query())
+// are not compiled there. Each call site's lambda made them a std::function and a promise of
+// their own: about 14 KB of the bundle's wasm.
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+constexpr bool kOneThread = true;
+#else
+constexpr bool kOneThread = false;
+#endif
+
 class ManagerImpl : public std::enable_shared_from_this<ManagerImpl> {
  public:
   ManagerImpl(std::shared_ptr<Backend> backend, socketio::ClientOptions core_options,
@@ -247,22 +257,24 @@ class ManagerImpl : public std::enable_shared_from_this<ManagerImpl> {
   // an application thread costs one wake-up of the loop, not one each. Order is kept (one FIFO).
   template <class F>
   void run(F&& f) {
-    if (on_loop()) {  // inline, as the loop's dispatch would run it
+    if (kOneThread || on_loop()) {  // inline, as the loop's dispatch would run it
       auto self = weak_from_this().lock();
       if (!self || shut_) return;
       f(*this);
       pump();
       return;
     }
-    {
-      std::lock_guard lock(inbox_mu_);
-      inbox_.emplace_back(std::forward<F>(f));
-      if (inbox_drain_posted_) return;
-      inbox_drain_posted_ = true;
+    if constexpr (!kOneThread) {
+      {
+        std::lock_guard lock(inbox_mu_);
+        inbox_.emplace_back(std::forward<F>(f));
+        if (inbox_drain_posted_) return;
+        inbox_drain_posted_ = true;
+      }
+      backend_->loop().post([w = weak_from_this()] {
+        if (auto self = w.lock()) self->drain_inbox();
+      });
     }
-    backend_->loop().post([w = weak_from_this()] {
-      if (auto self = w.lock()) self->drain_inbox();
-    });
   }
 
   bool on_loop() const { return backend_->loop().in_loop(); }
@@ -271,15 +283,19 @@ class ManagerImpl : public std::enable_shared_from_this<ManagerImpl> {
   // another thread it waits for the loop, at most 5 s).
   template <class R, class F>
   R query(F f, R fallback) {
-    if (on_loop()) return shut_ ? fallback : f(*this);
-    auto promise = std::make_shared<std::promise<R>>();
-    auto future = promise->get_future();
-    backend_->loop().post([w = weak_from_this(), f, promise, fallback] {
-      auto self = w.lock();
-      promise->set_value(self && !self->shut_ ? f(*self) : fallback);
-    });
-    if (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return fallback;
-    return future.get();
+    if constexpr (kOneThread) {
+      return shut_ ? fallback : f(*this);
+    } else {
+      if (on_loop()) return shut_ ? fallback : f(*this);
+      auto promise = std::make_shared<std::promise<R>>();
+      auto future = promise->get_future();
+      backend_->loop().post([w = weak_from_this(), f, promise, fallback] {
+        auto self = w.lock();
+        promise->set_value(self && !self->shut_ ? f(*self) : fallback);
+      });
+      if (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return fallback;
+      return future.get();
+    }
   }
 
   static Backend& backend_of(const Manager& m) { return *m.impl_->backend_; }
