@@ -10,7 +10,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
-#include <deque>
 #include <fstream>
 #include <future>
 #include <iterator>
@@ -251,6 +250,8 @@ class WsConnection : public Closable,
     engineio::WebSocketFrameHeader head;  // size 0 for raw bytes
     std::string body;
     std::shared_ptr<const std::string> shared;  // a broadcast's bytes, after body
+    // The bytes after the header: a data frame's payload, or Beast's raw bytes.
+    std::size_t payload_size() const { return body.size() + (shared ? shared->size() : 0); }
   };
 
   void do_read();
@@ -497,7 +498,10 @@ class Core : public std::enable_shared_from_this<Core> {
   }
   void unwatch_write(WsConnection& c) {
     if (c.write_watch.is_linked()) c.write_watch.unlink();
-    // Once closed, the io_context runs out of work when the last write is done.
+    end_write_sweep_if_closed();
+  }
+  // Once closed, the io_context runs out of work when the last write is done: no sweep waits.
+  void end_write_sweep_if_closed() {
     if (closed_ && writes_.empty() && sweeping_) {
       sweeping_ = false;
       write_sweep_.cancel();
@@ -599,10 +603,7 @@ class Core : public std::enable_shared_from_this<Core> {
     beast::error_code ec;
     acceptor_.close(ec);
     accept_timer_.cancel();
-    if (writes_.empty() && sweeping_) {
-      sweeping_ = false;
-      write_sweep_.cancel();
-    }
+    end_write_sweep_if_closed();
     auto sessions = sessions_;
     for (auto& [sid, s] : sessions) s->server_close();
     for (auto& [sid, s] : sessions) remove_session(sid);
@@ -1129,7 +1130,7 @@ void WsConnection::do_write() {
     for (std::size_t i = out_head_;
          i < out_.size() && take < kMaxBatchEntries && (take == 0 || bytes < kMaxBatchBytes); ++i, ++take) {
       const Out& o = out_[i];
-      bytes += o.head.size + o.body.size() + (o.shared ? o.shared->size() : 0);
+      bytes += o.head.size + o.payload_size();
     }
     inflight_.clear();
     if (out_head_ == 0 && take == out_.size()) {
@@ -1185,7 +1186,7 @@ void WsConnection::write_failed() {
 void WsConnection::write_done() {
   std::size_t frame_bytes = 0;
   for (const Out& o : inflight_) {
-    if (o.head.size) frame_bytes += o.body.size() + (o.shared ? o.shared->size() : 0);
+    if (o.head.size) frame_bytes += o.payload_size();
   }
   inflight_.clear();
   if (inflight_.capacity() > kWriteQueueKeep) std::vector<Out>().swap(inflight_);
