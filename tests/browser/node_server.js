@@ -1,8 +1,8 @@
 // The official Socket.IO 4.8 server for the WebAssembly client's browser tests: the events of the
 // C++ reference server's DemoApp that tests/browser/page/tests.js uses (docs/server.md "Demo
 // application"), with connection state recovery and a 1 s ping interval, plus plain HTTP for
-// the test page (--static DIR) and our bundle at /socket.io.js (--bundle FILE; its socket.io.wasm,
-// from the same directory, at /socket.io.wasm).
+// the test page (--static DIR) and our bundle at /socket.io.js (--bundle FILE; its .wasm, from the
+// same directory, at /socket.io.wasm or, for socket.io.msgpack.js, /socket.io.msgpack.wasm).
 //
 // usage: node node_server.js --bundle FILE --static DIR [--parser msgpack]
 // (--parser msgpack: the server speaks socket.io-msgpack-parser, npm.)
@@ -19,6 +19,8 @@ const arg = (name) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const bundle = arg("--bundle");
+// The .wasm of the bundle: socket.io.wasm for socket.io.js, socket.io.msgpack.wasm for socket.io.msgpack.js.
+const bundleWasm = path.basename(bundle || "socket.io.js").replace(/\.js$/, ".wasm");
 const staticDir = arg("--static");
 const parserName = arg("--parser") || "default";
 if (parserName !== "default" && parserName !== "msgpack") {
@@ -34,8 +36,8 @@ const httpServer = http.createServer((req, res) => {
   let file = null;
   if (url.pathname === "/socket.io.js") {
     file = bundle;
-  } else if (url.pathname === "/socket.io.wasm") {
-    file = path.join(path.dirname(bundle), "socket.io.wasm");  // our bundle loads it from beside itself
+  } else if (url.pathname === "/" + bundleWasm) {
+    file = path.join(path.dirname(bundle), bundleWasm);  // our bundle loads it from beside itself
   } else if (staticDir) {
     const rel = path.normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, "");
     file = path.join(staticDir, rel === "/" ? "index.html" : rel);

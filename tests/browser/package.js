@@ -82,19 +82,23 @@ function typeCheck() {
 async function bundle() {
   const www = path.join(work, "www");
   fs.mkdirSync(path.join(www, "vendor"), { recursive: true });
-  for (const f of ["app.js", "checks.js", "index.html", "classic.html"]) {
+  // With --parser msgpack the page imports sio-cpp-client/msgpack (app_msgpack.js): the bundle
+  // with the MessagePack parser, socket.io.msgpack.mjs, whose .wasm is socket.io.msgpack.wasm.
+  const app = parser === "msgpack" ? "app_msgpack.js" : "app.js";
+  const base = parser === "msgpack" ? "socket.io.msgpack" : "socket.io";
+  for (const f of [app, "checks.js", "index.html", "classic.html"]) {
     fs.copyFileSync(path.join(here, f), path.join(work, f));
   }
   const esbuild = require("esbuild");
   const result = await esbuild.build({
-    entryPoints: [path.join(work, "app.js")], bundle: true, format: "esm", platform: "browser",
+    entryPoints: [path.join(work, app)], bundle: true, format: "esm", platform: "browser",
     outfile: path.join(www, "app.js"), nodePaths: [nodeModules], logLevel: "silent", metafile: true,
   });
   const inputs = Object.keys(result.metafile.inputs);
-  const fromPackage = inputs.find((f) => f.endsWith("sio-cpp-client/socket.io.mjs"));
+  const fromPackage = inputs.find((f) => f.endsWith(`sio-cpp-client/${base}.mjs`));
   (fromPackage ? pass : fail)(`esbuild bundled the package's ES module through its exports map (${fromPackage || inputs.join(", ")})`);
   for (const w of result.warnings) console.log(`esbuild warning: ${w.text}`);
-  fs.copyFileSync(path.join(installed, "socket.io.wasm"), path.join(www, "socket.io.wasm"));
+  fs.copyFileSync(path.join(installed, `${base}.wasm`), path.join(www, `${base}.wasm`));
   fs.copyFileSync(path.join(work, "checks.js"), path.join(www, "checks.js"));
   fs.copyFileSync(path.join(work, "index.html"), path.join(www, "index.html"));
   fs.copyFileSync(path.join(work, "classic.html"), path.join(www, "classic.html"));

@@ -4,7 +4,7 @@
 //        node run.js --bundle <socket.io.js> --server node
 //        node run.js --bundle <socket.io.js> --server demo --testserver <sio-testserver> --static <web-demo>
 //        node run.js --bundle <socket.io.js> --server ours|node [--testserver ...] --static <build of examples/chat>
-//        [--parser msgpack] [--modes polling,websocket,upgrade]
+//        [--parser msgpack [--no-parser-option]] [--modes polling,websocket,upgrade]
 //
 // Starts the server (sio-testserver with DemoApp, or node_server.js: the official Socket.IO 4.8
 // server) on a free port, serving tests/browser/page/ and the bundle at /socket.io.js; loads the
@@ -32,6 +32,10 @@ const modes = (arg("--modes") || "polling,websocket,upgrade").split(",");
 // tests/browser/page/ in a temporary directory) gets the npm parser bundled by esbuild as the
 // global msgpackParser, which tests.js passes to every io().
 const parserName = arg("--parser") || "default";
+// --no-parser-option (with --parser msgpack): the page does not get the npm parser and passes no
+// parser option, as a page written for socket.io-client's socket.io.msgpack.min.js; the bundle
+// (socket.io.msgpack.js) speaks MessagePack by default.
+const noParserOption = process.argv.includes("--no-parser-option");
 // The page: tests/browser/page/ (the JS API tests), or --static <dir> (web-demo/ with --server demo;
 // the em++ build of examples/chat, whose index.html reports the same window.__results/__done).
 let pageDir = arg("--static") || path.join(__dirname, "page");
@@ -87,10 +91,11 @@ function request(port, target, headers = {}) {
 async function checkServing(port) {
   // The bundle, and the .wasm our bundle loads from beside itself (when the bundle has one: the
   // single-file build embeds it).
-  const wasmFile = path.join(path.dirname(bundle), "socket.io.wasm");
+  const wasmName = path.basename(bundle).replace(/\.js$/, ".wasm");
+  const wasmFile = path.join(path.dirname(bundle), wasmName);
   const files = [["/socket.io.js", bundle, /^application\/javascript/], ["/socket.io/socket.io.js", bundle, /^application\/javascript/]];
-  if (path.basename(bundle) === "socket.io.js" && fs.existsSync(wasmFile)) {
-    files.push(["/socket.io.wasm", wasmFile, /^application\/wasm$/], ["/socket.io/socket.io.wasm", wasmFile, /^application\/wasm$/]);
+  if (wasmName !== "socket.io.single.wasm" && fs.existsSync(wasmFile)) {
+    files.push([`/${wasmName}`, wasmFile, /^application\/wasm$/], [`/socket.io/${wasmName}`, wasmFile, /^application\/wasm$/]);
   }
   for (const [target, file, type] of files) {
     const raw = fs.readFileSync(file);
@@ -222,7 +227,7 @@ async function pageWithMsgpackParser() {
   let browser;
   let copy;
   try {
-    if (parserName === "msgpack") pageDir = copy = await pageWithMsgpackParser();
+    if (parserName === "msgpack" && !noParserOption) pageDir = copy = await pageWithMsgpackParser();
     server = await startServer();
     if (serverKind === "ours") await checkServing(server.port);
     const { chromium } = require("playwright-core");

@@ -79,6 +79,11 @@ TEST(ServerRequest, RoutesByPath) {
   // Our bundle's WebAssembly, beside socket.io.js at the root and under the path.
   EXPECT_EQ(parse_request(request(http::verb::get, "/socket.io.wasm"), o).client_file, "socket.io.wasm");
   EXPECT_EQ(parse_request(request(http::verb::get, "/socket.io/socket.io.wasm"), o).client_file, "socket.io.wasm");
+  // Our bundle with the MessagePack parser, and its WebAssembly, at the root and under the path.
+  for (const char* name : {"socket.io.msgpack.js", "socket.io.msgpack.wasm"}) {
+    EXPECT_EQ(parse_request(request(http::verb::get, std::string("/") + name), o).client_file, name);
+    EXPECT_EQ(parse_request(request(http::verb::get, std::string("/socket.io/") + name), o).client_file, name);
+  }
   // Any other name under the path is Engine.IO's (which refuses it).
   EXPECT_EQ(parse_request(request(http::verb::get, "/socket.io/../secret.js"), o).route, Route::engine);
   const auto other = parse_request(request(http::verb::get, "/a%20b/c+d?x=1+2"), o);

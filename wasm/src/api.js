@@ -334,9 +334,19 @@ function queryObject(search, q) {
 // (or socket.io-parser, the default). This client has both formats in C++ (sio::socketio::Parser);
 // the object only tells which one: socket.io-msgpack-parser's Encoder writes a packet as one
 // binary message holding a MessagePack map (first byte 0x8N: a fixmap), socket.io-parser's as
-// the text '2["x"]'. Any other parser is refused (it would need its own code).
+// the text '2["x"]'. Any other parser is refused (it would need its own code). Which formats this
+// bundle has, and which one it uses without the option: BUNDLE_PARSERS (parsers_default.js or
+// parsers_msgpack.js, linked before this file).
 function parserName(parser) {
-  if (parser == null) return "default";
+  var name = parser == null ? BUNDLE_PARSERS[0] : detectParser(parser);
+  if (BUNDLE_PARSERS.indexOf(name) < 0) {
+    throw new Error("socket.io: this bundle has no MessagePack parser: load socket.io.msgpack.js " +
+                    "(npm: sio-cpp-client/msgpack) to use socket.io-msgpack-parser");
+  }
+  return name;
+}
+
+function detectParser(parser) {
   var out;
   try {
     out = new parser.Encoder().encode({ type: 2, nsp: "/", data: ["x"] });
@@ -530,8 +540,17 @@ inherit(Socket);
 function socketAdd(id, socket) {
   var opts = socket._opts;
   withStrings([socket.nsp], function (n) {
-    _sio_socket_add(id, n, opts.ackTimeout == null ? -1 : opts.ackTimeout, opts.retries || 0);
+    _sio_socket_add(id, n, opts.ackTimeout == null ? -1 : opts.ackTimeout, opts.retries || 0,
+                    socket._anyOut.length ? 1 : 0);
   });
+}
+
+// The C++ socket reports what it emits only while there are onAnyOutgoing listeners: tell it when
+// the first one comes or the last one goes (socketAdd passes the state at creation).
+function syncAnyOutgoing(socket, before) {
+  var on = socket._anyOut.length > 0;
+  if (on === before || !SIO.ready || !socket.io._id) return;
+  withStrings([socket.nsp], function (n) { _sio_any_outgoing(socket.io._id, n, on ? 1 : 0); });
 }
 
 function socketState(s) {
@@ -662,11 +681,23 @@ Socket.prototype.offAny = function (fn) {
   return this;
 };
 Socket.prototype.listenersAny = function () { return this._any.slice(); };
-Socket.prototype.onAnyOutgoing = function (fn) { this._anyOut.push(fn); return this; };
-Socket.prototype.prependAnyOutgoing = function (fn) { this._anyOut.unshift(fn); return this; };
+Socket.prototype.onAnyOutgoing = function (fn) {
+  var before = this._anyOut.length > 0;
+  this._anyOut.push(fn);
+  syncAnyOutgoing(this, before);
+  return this;
+};
+Socket.prototype.prependAnyOutgoing = function (fn) {
+  var before = this._anyOut.length > 0;
+  this._anyOut.unshift(fn);
+  syncAnyOutgoing(this, before);
+  return this;
+};
 Socket.prototype.offAnyOutgoing = function (fn) {
+  var before = this._anyOut.length > 0;
   if (!fn) this._anyOut = [];
   else this._anyOut = this._anyOut.filter(function (f) { return f !== fn; });
+  syncAnyOutgoing(this, before);
   return this;
 };
 Socket.prototype.listenersAnyOutgoing = function () { return this._anyOut.slice(); };

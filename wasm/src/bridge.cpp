@@ -193,10 +193,15 @@ EMSCRIPTEN_KEEPALIVE int sio_manager_new(const char* config) {
   o.remember_upgrade = flag("rememberUpgrade", false);
   o.with_credentials = flag("withCredentials", false);
   o.eio3 = num("eio", 4) == 3;
-  // The wire format (api.js recognises socket.io-msgpack-parser in io(url, { parser })).
+  // The wire format (api.js recognises socket.io-msgpack-parser in io(url, { parser })). Only
+  // socket.io.msgpack.js links the MessagePack parser (SIO_WASM_MSGPACK, wasm/CMakeLists.txt):
+  // it is a sixth of the wasm, so the default bundle leaves it out, as socket.io-client ships
+  // socket.io.msgpack.min.js apart from socket.io.min.js.
   const std::string parser = c.value("parser", std::string("default"));
   if (parser != "default") {
+#if SIO_WASM_MSGPACK
     o.parser = sio::socketio::parser_by_name(parser);
+#endif
     if (!o.parser || o.eio3) return 0;  // MessagePack is protocol v5 only
   }
   o.reconnection = flag("reconnection", true);
@@ -303,9 +308,24 @@ EMSCRIPTEN_KEEPALIVE void sio_engine_close(int m) {
   if (Entry* e = find(m)) e->manager->close_engine();
 }
 
+namespace {
+// socket.onAnyOutgoing: what the socket emits, reported to JS (kind 4) only while the JS socket has
+// such listeners (sio_any_outgoing), so that an emit does not pay for a copy of its arguments
+// and their JSON text otherwise.
+void report_outgoing(sio::Socket& socket, int m, const std::string& name) {
+  socket.off_any_outgoing();
+  socket.on_any_outgoing([m, name](const std::string& event, const json& args) {
+    json all = json::array({event});
+    for (const auto& a : args) all.push_back(a);
+    send_args(m, 4, name, all, -1);
+  });
+}
+}  // namespace
+
 // ack_timeout < 0: none. The auth of each CONNECT is asked from SIO.auth(m, nsp, token) (socket.auth,
-// an object or a function answering now or later), answered with sio_auth_answer.
-EMSCRIPTEN_KEEPALIVE void sio_socket_add(int m, const char* nsp, double ack_timeout, int retries) {
+// an object or a function answering now or later), answered with sio_auth_answer. any_outgoing:
+// whether the JS socket has onAnyOutgoing listeners (then sio_any_outgoing as they come and go).
+EMSCRIPTEN_KEEPALIVE void sio_socket_add(int m, const char* nsp, double ack_timeout, int retries, int any_outgoing) {
   Entry* e = find(m);
   if (!e || e->sockets.count(nsp)) return;
   sio::SocketOptions o;
@@ -349,11 +369,18 @@ EMSCRIPTEN_KEEPALIVE void sio_socket_add(int m, const char* nsp, double ack_time
     }
     send_args(m, 3, name, all, token);
   });
-  socket->on_any_outgoing([m, name](const std::string& event, const json& args) {
-    json all = json::array({event});
-    for (const auto& a : args) all.push_back(a);
-    send_args(m, 4, name, all, -1);
-  });
+  if (any_outgoing) report_outgoing(*socket, m, name);
+}
+
+// The JS socket's onAnyOutgoing listeners: the first one added (on != 0) or the last one removed.
+EMSCRIPTEN_KEEPALIVE void sio_any_outgoing(int m, const char* nsp, int on) {
+  sio::Socket* s = find_socket(m, nsp);
+  if (!s) return;
+  if (on) {
+    report_outgoing(*s, m, nsp);
+  } else {
+    s->off_any_outgoing();
+  }
 }
 
 // The answer to SIO.auth(m, nsp, token): the auth object as JSON ("" or not an object: none).

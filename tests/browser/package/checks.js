@@ -50,6 +50,28 @@ export async function run(io, label, parser) {
     }
     socket.disconnect();
     check(!socket.connected, "disconnect");
+    if (params.get("parser") === "msgpack") {
+      // The server speaks MessagePack only: io() without the option connects because this
+      // bundle's default format is MessagePack (as socket.io-client's socket.io.msgpack.min.js).
+      const plain = io(location.origin, { transports, forceNew: true, reconnection: false });
+      const acked = await within(new Promise((resolve, reject) => {
+        plain.once("connect_error", (e) => reject(new Error(`connect_error: ${e.message}`)));
+        plain.once("connect", () => plain.emit("echo", "plain", resolve));
+      }), 20000, "connect and ack without the parser option");
+      check(acked === "plain", "io(url) without the parser option speaks MessagePack (the bundle's default)");
+      plain.disconnect();
+    } else if (parser) {
+      // The default bundle has socket.io-parser's format only: the MessagePack parser is refused
+      // at once, with an error that says which bundle has it.
+      let error = null;
+      try {
+        io(location.origin, { transports, forceNew: true, autoConnect: false, parser });
+      } catch (e) {
+        error = e;
+      }
+      check(error instanceof Error && /sio-cpp-client\/msgpack/.test(error.message) && /socket\.io\.msgpack\.js/.test(error.message),
+            `io(url, { parser: socket.io-msgpack-parser }) throws, naming the MessagePack bundle (${error && error.message})`);
+    }
   } catch (e) {
     check(false, String(e && e.stack || e));
   }

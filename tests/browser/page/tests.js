@@ -218,6 +218,25 @@ test("once, off and onAny / offAny / onAnyOutgoing", async () => {
   eq(any.filter((a) => a[0] === "echo"), [["echo", 1], ["echo", 2]], "onAny until offAny");
   eq(out.map((a) => a.slice(0, 2)), [["echo", 1], ["echo", 2], ["echo", 3]], "onAnyOutgoing");
   eq(s.listenersAny().length, 0, "listenersAny after offAny");
+  // The C++ socket reports what it emits only while there are such listeners: none after
+  // offAnyOutgoing(), again once one is prepended, still after a disconnect and a new connection
+  // (the Manager is made anew and its sockets created with the listener already there), none
+  // after offAnyOutgoing(fn).
+  const again = [];
+  const fn = (ev, ...args) => again.push([ev, ...args]);
+  s.offAnyOutgoing();
+  await s.emitWithAck("echo", 4);
+  s.prependAnyOutgoing(fn);
+  await s.emitWithAck("echo", 5);
+  s.disconnect();
+  s.connect();
+  await connected(s);
+  await s.emitWithAck("echo", 6);
+  s.offAnyOutgoing(fn);
+  await s.emitWithAck("echo", 7);
+  eq(out.length, 3, "no onAnyOutgoing call after offAnyOutgoing()");
+  eq(again.map((a) => a.slice(0, 2)), [["echo", 5], ["echo", 6]], "prependAnyOutgoing, across a new connection, until offAnyOutgoing(fn)");
+  eq(s.listenersAnyOutgoing().length, 0, "listenersAnyOutgoing after offAnyOutgoing(fn)");
 });
 
 test("server asks with an ack; the listener's ack function answers", async () => {

@@ -86,12 +86,12 @@ std::string zlib(const std::string& data, int window_bits) {
 }  // namespace
 
 bool is_client_file(std::string_view name) {
-  static constexpr std::array<std::string_view, 10> kFiles = {
+  static constexpr std::array<std::string_view, 13> kFiles = {
       "socket.io.esm.min.js", "socket.io.esm.min.js.map", "socket.io.js",           "socket.io.js.map",
       "socket.io.min.js",     "socket.io.min.js.map",     "socket.io.msgpack.min.js", "socket.io.msgpack.min.js.map",
-      // Ours: the WebAssembly of our bundle (its socket.io.js loads it from beside itself), and
-      // the bundle with the WebAssembly embedded.
-      "socket.io.wasm",       "socket.io.single.js"};
+      // Ours: the WebAssembly of our bundle (its socket.io.js loads it from beside itself), the
+      // bundle with the WebAssembly embedded, and the bundle with the MessagePack parser.
+      "socket.io.wasm",       "socket.io.single.js",      "socket.io.msgpack.js",   "socket.io.msgpack.wasm"};
   for (auto f : kFiles) {
     if (f == name) return true;
   }

@@ -8,8 +8,9 @@
 namespace sio::server::detail {
 
 // socket.io's CLIENT_FILES: socket.io.js, .min.js, .esm.min.js, .msgpack.min.js and their .map;
-// and ours: socket.io.wasm (the WebAssembly our socket.io.js fetches from beside itself) and
-// socket.io.single.js (our bundle with the WebAssembly embedded).
+// and ours: socket.io.wasm (the WebAssembly our socket.io.js fetches from beside itself),
+// socket.io.single.js (our bundle with the WebAssembly embedded), socket.io.msgpack.js and its
+// socket.io.msgpack.wasm (our bundle with the MessagePack parser).
 bool is_client_file(std::string_view name);
 
 // The Content-Type of a client file: application/wasm for .wasm (what streaming compilation
