@@ -2,7 +2,8 @@
 // the page downloads for the client (raw, gzip -9, brotli q11) and time from the <script> tag to
 // the first "connect" in headless Chromium (/usr/bin/chromium through playwright-core), on loopback
 // and with Chromium's network throttling ("Fast 3G" of DevTools, through the DevTools protocol's
-// Network.emulateNetworkConditions).
+// Network.emulateNetworkConditions). Also the sizes of the MessagePack bundles (ours:
+// socket.io.msgpack.js + .wasm; socket.io-client's socket.io.msgpack.min.js).
 //
 // usage: node bench/browser_connect.js --testserver <sio-testserver> [--wasm-dir build-wasm] [--runs 7]
 //
@@ -42,7 +43,14 @@ const bundles = [
   { name: "ours: socket.io.single.js", file: path.join(wasmDir, "socket.io.single.js"),
     parts: [path.join(wasmDir, "socket.io.single.js")] },
 ];
-for (const b of bundles) for (const p of b.parts) if (!fs.existsSync(p)) die(`missing ${p} (scripts/build-wasm.sh)`);
+// Sizes only (the page speaks socket.io-parser's format): the MessagePack bundles, each beside the
+// other (ratios against socket.io.msgpack.min.js).
+const msgpackBundles = [
+  { name: "socket.io.msgpack.min.js", parts: [path.join(nodeModules, "socket.io-client/dist/socket.io.msgpack.min.js")] },
+  { name: "ours: socket.io.msgpack.js + .wasm",
+    parts: [path.join(wasmDir, "socket.io.msgpack.js"), path.join(wasmDir, "socket.io.msgpack.wasm")] },
+];
+for (const b of bundles.concat(msgpackBundles)) for (const p of b.parts) if (!fs.existsSync(p)) die(`missing ${p} (scripts/build-wasm.sh)`);
 
 // DevTools' "Fast 3G" preset (bytes per second, ms).
 const kFast3g = { offline: false, latency: 150 * 3.75, downloadThroughput: (1.6 * 1000 * 1000) / 8 * 0.9,
@@ -127,12 +135,16 @@ const median = (xs) => {
   }
   const official = results[0];
   const kb = (n) => (n / 1024).toFixed(1);
-  const line = (cells) => console.log(cells.map((c, i) => (i === 0 ? String(c).padEnd(30) : String(c).padStart(11))).join(" "));
+  const line = (cells) => console.log(cells.map((c, i) => (i === 0 ? String(c).padEnd(36) : String(c).padStart(11))).join(" "));
   console.log(`browser client: headless Chromium ${browser.version ? "" : ""}(/usr/bin/chromium), ${runs} runs each ` +
               "(median; min-max of script tag -> connect in brackets), fresh context per run");
   line(["bundle", "raw KiB", "gzip KiB", "brotli KiB", "gzip ratio"]);
   for (const r of results) {
     line([r.bundle.name, kb(r.size.raw), kb(r.size.gz), kb(r.size.br), (r.size.gz / official.size.gz).toFixed(2)]);
+  }
+  const msgpackSizes = msgpackBundles.map((b) => ({ bundle: b, size: sizes(b.parts) }));
+  for (const r of msgpackSizes) {
+    line([r.bundle.name, kb(r.size.raw), kb(r.size.gz), kb(r.size.br), (r.size.gz / msgpackSizes[0].size.gz).toFixed(2)]);
   }
   line(["time to first connect (ms)", "loopback", "ratio", "Fast 3G", "ratio"]);
   for (const r of results) {
@@ -146,5 +158,8 @@ const median = (xs) => {
   for (const r of results) {
     console.log(`RESULT bundle="${r.bundle.name}" raw=${r.size.raw} gzip=${r.size.gz} brotli=${r.size.br} ` +
                 `loopback_ms=${r.loopback.tag.toFixed(1)} fast3g_ms=${r.fast3g.tag.toFixed(1)}`);
+  }
+  for (const r of msgpackSizes) {
+    console.log(`RESULT bundle="${r.bundle.name}" raw=${r.size.raw} gzip=${r.size.gz} brotli=${r.size.br}`);
   }
 })().catch((e) => die(e.stack || String(e)));

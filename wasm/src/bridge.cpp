@@ -185,7 +185,9 @@ EMSCRIPTEN_KEEPALIVE int sio_manager_new(const char* config) {
   o.transports.clear();
   if (auto it = c.find("transports"); it != c.end() && it->is_array()) {
     for (const auto& t : *it) {
-      if (t == "polling" || t == "websocket") o.transports.push_back(t.get<std::string>());
+      // (Strings compared as strings: json == "..." would link nlohmann's whole operator==.)
+      const std::string* name = t.get_ptr<const std::string*>();
+      if (name && (*name == "polling" || *name == "websocket")) o.transports.push_back(*name);
     }
   }
   if (url.empty() || o.transports.empty()) return 0;
