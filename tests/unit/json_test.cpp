@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -39,6 +40,60 @@ TEST(ParseJson, ParsesValidDocuments) {
   }
   EXPECT_TRUE(sio::parse_json("null")->is_null());  // null is a value, not an error
   EXPECT_EQ(*sio::parse_json(R"("\u00e9")"), "\xC3\xA9");
+}
+
+// Numbers come out with nlohmann's types (what the rest of the code tests for: is_number_unsigned
+// for ids and counts) and doubles rounded as JSON.parse rounds them.
+TEST(ParseJson, NumbersHaveNlohmannsTypesAndJsonParseRounding) {
+  EXPECT_TRUE(sio::parse_json("5")->is_number_unsigned());
+  EXPECT_EQ(*sio::parse_json("5"), 5u);
+  EXPECT_TRUE(sio::parse_json("-5")->is_number_integer());
+  EXPECT_FALSE(sio::parse_json("-5")->is_number_unsigned());
+  EXPECT_EQ(*sio::parse_json("-5"), -5);
+  EXPECT_FALSE(sio::parse_json("-0")->is_number_unsigned());  // a signed zero, as nlohmann reads it
+  EXPECT_EQ(*sio::parse_json("18446744073709551615"), std::numeric_limits<std::uint64_t>::max());
+  EXPECT_EQ(*sio::parse_json("-9223372036854775808"), std::numeric_limits<std::int64_t>::min());
+  // Past the integer types: a double.
+  EXPECT_TRUE(sio::parse_json("18446744073709551616")->is_number_float());
+  EXPECT_EQ(sio::parse_json("18446744073709551616")->get<double>(), 18446744073709551616.0);
+  EXPECT_TRUE(sio::parse_json("-9223372036854775809")->is_number_float());
+  EXPECT_TRUE(sio::parse_json("1.0")->is_number_float());
+  EXPECT_EQ(sio::parse_json("0.1")->get<double>(), 0.1);
+  EXPECT_EQ(sio::parse_json("1E2")->get<double>(), 100.0);
+  // Texts that a fast decimal reader rounds to the neighbouring double.
+  EXPECT_EQ(sio::parse_json("2.2250738585072011e-308")->get<double>(), 2.2250738585072011e-308);
+  EXPECT_EQ(sio::parse_json("0.30000000000000004")->get<double>(), 0.30000000000000004);
+  EXPECT_EQ(sio::parse_json("9007199254740993.0")->get<double>(), 9007199254740992.0);
+  EXPECT_EQ(sio::parse_json("4.9e-324")->get<double>(), std::numeric_limits<double>::denorm_min());
+  // Below the smallest denormal: zero, with its sign (JSON.parse gives 0 and -0).
+  EXPECT_EQ(sio::parse_json("1e-400")->get<double>(), 0.0);
+  EXPECT_TRUE(std::signbit(sio::parse_json("-1e-400")->get<double>()));
+  // Beyond double range: refused (Infinity in JavaScript).
+  for (const char* text : {"1e309", "-1e400", "[1, 1.8e308]"}) EXPECT_EQ(parse_error(text), Errc::bad_json) << text;
+  EXPECT_EQ(sio::parse_json("1.7976931348623157e308")->get<double>(), std::numeric_limits<double>::max());
+}
+
+TEST(ParseJson, StringsKeysAndNesting) {
+  auto r = sio::parse_json(R"({"z":1,"k\u00e9y\n":"ab\ncd\u00e9\ud83d\ude00\"\\\/","a":[{"b":[1,{"c":"d"}]},[],{}]})");
+  ASSERT_TRUE(r.ok());
+  // Members in text order (nlohmann::ordered_json), escapes decoded in keys and values.
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : r->items()) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"z", "k\xC3\xA9y\n", "a"}));
+  EXPECT_EQ((*r)["k\xC3\xA9y\n"], "ab\ncd\xC3\xA9\xF0\x9F\x98\x80\"\\/");
+  EXPECT_EQ((*r)["a"][0]["b"][1]["c"], "d");
+  EXPECT_EQ(sio::dump_json(*r), "{\"z\":1,\"k\xC3\xA9y\\n\":\"ab\\ncd\xC3\xA9\xF0\x9F\x98\x80\\\"\\\\/\",\"a\":[{\"b\":[1,{\"c\":\"d\"}]},[],{}]}");
+  // A long string, and one with escapes all through it.
+  const std::string long_text(100000, 'x');
+  EXPECT_EQ(sio::parse_json("\"" + long_text + "\"")->get_ref<const std::string&>(), long_text);
+  std::string escaped = "\"";
+  std::string expected;
+  for (int i = 0; i < 5000; ++i) {
+    escaped += "ab\\u00e9\\n";
+    expected += "ab\xC3\xA9\n";
+  }
+  escaped += "\"";
+  EXPECT_EQ(sio::parse_json(escaped)->get_ref<const std::string&>(), expected);
 }
 
 TEST(ParseJson, DuplicateKeysLastWins) {

@@ -10,6 +10,8 @@
 
 #if defined(__EMSCRIPTEN__)
 #include <emscripten.h>
+#else
+#include "json_reader.hpp"
 #endif
 
 namespace sio {
@@ -18,7 +20,7 @@ namespace {
 
 // Deepest bracket nesting of `text`, counting '[' and '{' outside string literals. Exact for
 // valid JSON; for invalid JSON the parser rejects the text anyway. Iterative and O(n), so the
-// depth limit is enforced before nlohmann builds (and later walks) anything.
+// depth limit is enforced before the reader builds (and later code walks) anything.
 bool nesting_exceeds(std::string_view text, std::size_t max_depth) {
   std::size_t depth = 0;
   bool in_string = false;
@@ -417,8 +419,8 @@ Result<json> parse_json(std::string_view text, std::size_t max_depth) {
   if (text.size() >= 3 && std::memcmp(text.data(), "\xEF\xBB\xBF", 3) == 0) {
     return make_error(Errc::bad_json, "byte order mark before JSON text");
   }
-  // nlohmann's lexer ends the input at a NUL byte and would accept whatever follows; no valid
-  // JSON text contains one (in strings it must be escaped), so refuse it here.
+  // No valid JSON text contains a NUL byte (in strings it must be escaped); refused here for both
+  // readers, whatever they would make of it.
   if (text.find('\0') != std::string_view::npos) {
     return make_error(Errc::bad_json, "NUL byte in JSON text");
   }
@@ -429,9 +431,8 @@ Result<json> parse_json(std::string_view text, std::size_t max_depth) {
   if (!ok) return make_error(Errc::bad_json, "invalid JSON");
   return value;
 #else
-  json value = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false,
-                           /*ignore_comments=*/false);
-  if (value.is_discarded()) return make_error(Errc::bad_json, "invalid JSON");
+  json value;
+  if (!detail::read_json(text, max_depth, value)) return make_error(Errc::bad_json, "invalid JSON");
   return value;
 #endif
 }

@@ -28,9 +28,12 @@ inline constexpr std::size_t kMaxJsonDepth = 128;
 // objects; a scalar is depth 0, "[]" depth 1). The depth is checked by a linear scan before
 // parsing, so nothing deeper than max_depth is ever built. Differences from JSON.parse: a leading
 // byte order mark is rejected (as JSON.parse does), but so are lone UTF-16 surrogate escapes
-// ("\ud800", accepted by JSON.parse) and numbers beyond double range ("1e400", Infinity in JS).
-// Duplicate keys: the last one wins (as in JS).
-// Compiled with emscripten, the browser's JSON.parse reads the text (nlohmann's parser is not in the
+// ("\ud800", accepted by JSON.parse), numbers beyond double range ("1e400", Infinity in JS) and,
+// natively, numbers whose exponent is out of 32-bit range ("1e-4000000000", 0 in JS).
+// Duplicate keys: the last one wins (as in JS). Natively the text is read by Boost.JSON's SAX parser,
+// which builds the nlohmann value directly (numbers re-read with std::from_chars, rounded as
+// JSON.parse rounds them; sdk/src/core/json_reader.cpp).
+// Compiled with emscripten, the browser's JSON.parse reads the text (no JSON parser in the
 // wasm) with the same verdicts, and the value is what JavaScript sees: every number is a double,
 // so integers beyond 2^53 are no longer exact, and integral numbers within it ("5", "5.0") are
 // unsigned/integer json numbers; object members come in JavaScript's key order (integer-like keys
