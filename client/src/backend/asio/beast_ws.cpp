@@ -86,7 +86,7 @@ class BeastWebSocket final : public WebSocket,
       : resolver_(executor),
         ctx_(std::move(ctx)),
         ws_(make_stream(*this, executor, ctx_)),
-        handlers_(std::move(handlers)),
+        handlers_(std::make_shared<const WebSocketHandlers>(std::move(handlers))),
         proxy_(std::move(proxy)) {}
 
   void connect(WebSocketTarget target) override {
@@ -124,7 +124,7 @@ class BeastWebSocket final : public WebSocket,
   }
 
   void close() override {
-    handlers_ = {};
+    handlers_.reset();
     if (done_ || closing_) return;
     closing_ = true;
     if (!open_) {
@@ -135,7 +135,7 @@ class BeastWebSocket final : public WebSocket,
   }
 
   void abort() override {
-    handlers_ = {};
+    handlers_.reset();
     done_ = true;
     resolver_.cancel();
     close_socket();
@@ -336,7 +336,7 @@ class BeastWebSocket final : public WebSocket,
       }
       self->queue_.clear();
       if (self->closing_) return self->close_now();
-      if (auto on_open = self->handlers_.on_open) on_open();
+      if (auto handlers = self->handlers_; handlers && handlers->on_open) handlers->on_open();
       if (self->done_) return;
       self->read_next();
       self->schedule_flush();
@@ -363,7 +363,8 @@ class BeastWebSocket final : public WebSocket,
     const bool binary = !ws_.got_text();
     // What the handler sends is written once Beast has delivered every frame it has buffered.
     delivering_ = true;
-    if (auto on_frame = handlers_.on_frame) on_frame(std::move(data), binary);
+    // The handlers are held for the call: what it does may drop this socket's (close, abort).
+    if (auto handlers = handlers_; handlers && handlers->on_frame) handlers->on_frame(std::move(data), binary);
     if (done_) return;
     read_next();
   }
@@ -382,16 +383,17 @@ class BeastWebSocket final : public WebSocket,
   void finish(bool error, std::string what) {
     if (done_) return;
     done_ = true;
-    auto on_closed = std::move(handlers_.on_closed);
-    handlers_ = {};
+    auto handlers = std::move(handlers_);
     close_socket();
-    if (on_closed) on_closed(error, std::move(what));
+    if (handlers && handlers->on_closed) handlers->on_closed(error, std::move(what));
   }
 
   tcp::resolver resolver_;
   std::shared_ptr<asio::ssl::context> ctx_;  // outlives the stream (declared before it)
   Stream ws_;
-  WebSocketHandlers handlers_;
+  // Shared, so that a frame's delivery holds them without copying the functions (close() and
+  // abort() drop them, also from inside a handler).
+  std::shared_ptr<const WebSocketHandlers> handlers_;
   WebSocketTarget target_;
   websocket::response_type response_;
   beast::flat_buffer buffer_;
