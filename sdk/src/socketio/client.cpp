@@ -2,6 +2,7 @@
 #include "sio/socketio/client.hpp"
 
 #include <algorithm>
+#include <type_traits>
 #include <utility>
 
 #include "sio/core/timer_delay.hpp"
@@ -583,38 +584,47 @@ Result<std::monostate> ClientManager::emit(std::string_view nsp, sio::json args,
     add_to_queue(*s, std::move(args), std::move(ack), options);
     return std::monostate{};
   }
-  AckTable::Callback on_ack;
-  if (ack) {
-    // (The ack table calls it once: the callback moves into the event.)
-    on_ack = [this, nsp = s->nsp, ack = std::move(ack)](std::optional<sio::Error> error, sio::json result) mutable {
-      SocketEvent ev{SocketEvent::Kind::ack, nsp};
-      ev.error = std::move(error);
-      ev.args = std::move(result);
-      ev.callback = std::move(ack);
-      push_socket(std::move(ev));
-    };
+  if (!ack) {
+    emit_packet(*s, std::move(args), nullptr, options);
+    return std::monostate{};
   }
-  emit_packet(*s, std::move(args), std::move(on_ack), options);
+  // (The ack table calls it once: the callback moves into the event.)
+  emit_packet(
+      *s, std::move(args),
+      [this, nsp = s->nsp, ack = std::move(ack)](std::optional<sio::Error> error, sio::json result) mutable {
+        SocketEvent ev{SocketEvent::Kind::ack, nsp};
+        ev.error = std::move(error);
+        ev.args = std::move(result);
+        ev.callback = std::move(ack);
+        push_socket(std::move(ev));
+      },
+      options);
   return std::monostate{};
 }
 
-void ClientManager::emit_packet(SocketState& s, sio::json args, AckTable::Callback on_ack,
-                                const EmitOptions& options) {
+template <class OnAck>
+void ClientManager::emit_packet(SocketState& s, sio::json args, OnAck on_ack, const EmitOptions& options) {
   Packet packet = Packet::event(s.nsp, std::move(args));
-  if (on_ack) {
+  if constexpr (!std::is_same_v<OnAck, std::nullptr_t>) {
     const auto timeout = options.timeout ? options.timeout : s.options.ack_timeout;
     std::optional<TimePoint> deadline;
     if (timeout) deadline = sio::deadline_after(now_, *timeout);
     const std::uint64_t id = s.acks.next_id();
     SocketState* sp = &s;
+    // One closure for the ack table: the caller's callback is moved in as it is, not wrapped in a
+    // std::function of its own first (an allocation per emit).
     s.acks.add(
-        [sp, id, on_ack = std::move(on_ack)](std::optional<sio::Error> error, sio::json result) {
+        [sp, id, on_ack = std::move(on_ack)](std::optional<sio::Error> error, sio::json result) mutable {
           if (error && error->code == Errc::timeout) drop_buffered(*sp, id);
           on_ack(std::move(error), std::move(result));
         },
         deadline);
     packet.id = id;
   }
+  send_or_buffer(s, std::move(packet), options);
+}
+
+void ClientManager::send_or_buffer(SocketState& s, Packet packet, const EmitOptions& options) {
   if (options.volatile_ && !s.connected) return;  // discarded (an ack stays pending, as in JS)
   if (s.connected && ready_state_ == ReadyState::open) {
     notify_outgoing(s, packet.data);

@@ -284,7 +284,11 @@ class ClientManager {
   void socket_emit_event(SocketState& s, SocketEvent event);
   void socket_destroy(SocketState& s);
   void socket_clear_acks(SocketState& s);
-  void emit_packet(SocketState& s, sio::json args, AckTable::Callback on_ack, const EmitOptions& options);
+  // OnAck: a callable (std::optional<sio::Error>, sio::json), or std::nullptr_t for no ack. A
+  // template, so that the ack table's one std::function holds it directly (client.cpp).
+  template <class OnAck>
+  void emit_packet(SocketState& s, sio::json args, OnAck on_ack, const EmitOptions& options);
+  void send_or_buffer(SocketState& s, Packet packet, const EmitOptions& options);
   static void drop_buffered(SocketState& s, std::uint64_t ack_id);
   void add_to_queue(SocketState& s, sio::json args, AckCallback ack, EmitOptions options);
   void drain_queue(SocketState& s, bool force);
