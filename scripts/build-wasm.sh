@@ -21,10 +21,11 @@ export NODE_PATH="/usr/share/nodejs${NODE_PATH:+:${NODE_PATH}}"
 # Size first for every translation unit (the core's too): -Oz, link-time optimisation (-flto: the
 # link sees the whole program, drops and merges more), no exceptions (the core never throws;
 # nlohmann then aborts instead of throwing, and the core only uses its non-throwing parse), no
-# RTTI. Configured on every run so that a build directory from before a flag change gets it.
+# RTTI. No debug logging in the client (SIO_CLIENT_LOG=OFF): the bundle has no way to turn it on.
+# Configured on every run so that a build directory from before a flag change gets it.
 emcmake cmake -S "${SIO_ROOT}" -B "${out}" -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel \
   -DCMAKE_CXX_FLAGS="-fno-exceptions -fno-rtti -DJSON_NOEXCEPTION -flto" -DCMAKE_CXX_FLAGS_MINSIZEREL="-Oz -DNDEBUG" \
-  -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
+  -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node -DSIO_CLIENT_LOG=OFF >/dev/null
 cmake --build "${out}" --target sio_wasm_client sio_wasm_client_single sio_wasm_client_msgpack sio_wasm_package -j "${SIO_JOBS}"
 # The C++ example examples/chat as a user's project would build it for the browser (its own
 # CMakeLists.txt under emcmake, default em++ flags): <out-dir>/chat/index.html + chat.js.

@@ -29,10 +29,18 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+#if defined(SIO_CLIENT_NO_LOG)
+constexpr bool kLogging = false;  // CMake option SIO_CLIENT_LOG=OFF (the JavaScript bundle)
+#else
+constexpr bool kLogging = true;
+#endif
+
 // Writes the message that make() builds, if the category is enabled: nothing is built otherwise.
 template <class Make>
-void log(std::string_view category, Make&& make) {
-  if (log_enabled(category)) debug_log(category, make());
+void log([[maybe_unused]] std::string_view category, [[maybe_unused]] Make&& make) {
+  if constexpr (kLogging) {
+    if (log_enabled(category)) debug_log(category, make());
+  }
 }
 
 constexpr std::string_view kManagerLog = "socket.io-client:manager";
