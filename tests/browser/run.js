@@ -94,7 +94,7 @@ async function checkServing(port) {
   const wasmName = path.basename(bundle).replace(/\.js$/, ".wasm");
   const wasmFile = path.join(path.dirname(bundle), wasmName);
   const files = [["/socket.io.js", bundle, /^application\/javascript/], ["/socket.io/socket.io.js", bundle, /^application\/javascript/]];
-  if (wasmName !== "socket.io.single.wasm" && fs.existsSync(wasmFile)) {
+  if (fs.existsSync(wasmFile)) {
     files.push([`/${wasmName}`, wasmFile, /^application\/wasm$/], [`/socket.io/${wasmName}`, wasmFile, /^application\/wasm$/]);
   }
   for (const [target, file, type] of files) {

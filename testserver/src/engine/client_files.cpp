@@ -1,6 +1,7 @@
 #include "client_files.hpp"
 #include "request.hpp"
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <mutex>
@@ -85,17 +86,19 @@ std::string zlib(const std::string& data, int window_bits) {
 
 }  // namespace
 
+bool is_our_client_file(std::string_view name) {
+  // The WebAssembly of our bundle (its socket.io.js loads it from beside itself), the bundle with
+  // the WebAssembly embedded, and the bundle with the MessagePack parser with its WebAssembly.
+  static constexpr std::array<std::string_view, 4> kOurs = {"socket.io.wasm", "socket.io.single.js",
+                                                            "socket.io.msgpack.js", "socket.io.msgpack.wasm"};
+  return std::find(kOurs.begin(), kOurs.end(), name) != kOurs.end();
+}
+
 bool is_client_file(std::string_view name) {
-  static constexpr std::array<std::string_view, 13> kFiles = {
+  static constexpr std::array<std::string_view, 8> kFiles = {
       "socket.io.esm.min.js", "socket.io.esm.min.js.map", "socket.io.js",           "socket.io.js.map",
-      "socket.io.min.js",     "socket.io.min.js.map",     "socket.io.msgpack.min.js", "socket.io.msgpack.min.js.map",
-      // Ours: the WebAssembly of our bundle (its socket.io.js loads it from beside itself), the
-      // bundle with the WebAssembly embedded, and the bundle with the MessagePack parser.
-      "socket.io.wasm",       "socket.io.single.js",      "socket.io.msgpack.js",   "socket.io.msgpack.wasm"};
-  for (auto f : kFiles) {
-    if (f == name) return true;
-  }
-  return false;
+      "socket.io.min.js",     "socket.io.min.js.map",     "socket.io.msgpack.min.js", "socket.io.msgpack.min.js.map"};
+  return std::find(kFiles.begin(), kFiles.end(), name) != kFiles.end() || is_our_client_file(name);
 }
 
 std::string content_type_of(std::string_view name) {

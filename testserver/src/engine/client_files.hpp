@@ -13,6 +13,10 @@ namespace sio::server::detail {
 // socket.io.msgpack.wasm (our bundle with the MessagePack parser).
 bool is_client_file(std::string_view name);
 
+// The files of ours among them (socket.io.wasm, socket.io.single.js, socket.io.msgpack.js,
+// socket.io.msgpack.wasm), which the server also serves at the root, beside /socket.io.js.
+bool is_our_client_file(std::string_view name);
+
 // The Content-Type of a client file: application/wasm for .wasm (what streaming compilation
 // needs), JSON for .map, JavaScript otherwise.
 std::string content_type_of(std::string_view name);

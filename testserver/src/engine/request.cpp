@@ -105,9 +105,9 @@ RequestInfo parse_request(const Request& req, const EngineOptions& opts) {
     // Node's serveClient: <path>socket.io.js and its variants; ours also /socket.io.js and, for
     // our bundle, /socket.io.wasm beside it (and /socket.io.single.js, /socket.io.msgpack.js with
     // its /socket.io.msgpack.wasm).
-    if (info.raw_path == "/socket.io.js" || info.raw_path == "/socket.io.wasm" ||
-        info.raw_path == "/socket.io.single.js" || info.raw_path == "/socket.io.msgpack.js" ||
-        info.raw_path == "/socket.io.msgpack.wasm") {
+    if (info.raw_path == "/socket.io.js" ||
+        (!info.raw_path.empty() && info.raw_path.front() == '/' &&
+         is_our_client_file(std::string_view(info.raw_path).substr(1)))) {
       info.client_file = info.raw_path.substr(1);
     } else if (info.raw_path.compare(0, opts.path.size(), opts.path) == 0 &&
                is_client_file(std::string_view(info.raw_path).substr(opts.path.size()))) {
