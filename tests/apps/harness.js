@@ -18,8 +18,12 @@ function serverArg() {
   return process.argv[i + 1];
 }
 
+// A new temporary directory holding `files` (name -> text, or a value written as JSON); removed
+// when the script exits.
+const tempDirs = [];
 function tempDir(files) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sio-app-"));
+  tempDirs.push(dir);
   for (const [name, content] of Object.entries(files)) {
     fs.writeFileSync(path.join(dir, name), typeof content === "string" ? content : JSON.stringify(content, null, 2));
   }
@@ -103,6 +107,9 @@ function watchdog(ms = 150000) {
   }, ms).unref();
 }
 
-process.on("exit", stopAll);
+process.on("exit", () => {
+  stopAll();
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 module.exports = { serverArg, tempDir, startApp, runFailing, stopAll, once, waitFor, record, check, finish, watchdog };
