@@ -103,7 +103,8 @@ struct WebSocketTarget {
 
 struct WebSocketHandlers {
   std::function<void()> on_open;
-  std::function<void(std::string data, bool binary)> on_frame;
+  // A whole message; `data` is valid during the call only.
+  std::function<void(std::string_view data, bool binary)> on_frame;
   // The connection is over: `error` false when the peer closed it cleanly.
   std::function<void(bool error, std::string what)> on_closed;
 };

@@ -377,7 +377,7 @@ class Core : public std::enable_shared_from_this<Core> {
       self->session_.on_ws_open(Clock::now());
       self->drive();
     };
-    handlers.on_frame = [weak, generation](std::string data, bool binary) {
+    handlers.on_frame = [weak, generation](std::string_view data, bool binary) {
       auto self = weak.lock();
       if (!self || self->ws_generation_ != generation) return;
       self->session_.on_ws_frame(data, binary, Clock::now());

@@ -57,7 +57,7 @@ void ClientSession::send(std::string data, bool binary, SteadyTime /*now*/) {
 
 void ClientSession::enqueue(Packet packet) {
   if (state_ != State::opening && ws_is_main()) {
-    ws_out_.push_back(encode_frame(packet, options_.protocol));
+    ws_out_.push_back(encode_frame(std::move(packet), options_.protocol));
   } else {
     write_buffer_.push_back(std::move(packet));
   }

@@ -11,6 +11,9 @@ namespace sio::socketio {
 
 namespace {
 
+// Capacity of the output queue kept once it is drained (outputs, not bytes).
+constexpr std::size_t kKeptOutputs = 64;
+
 constexpr const char* kV2ServerMessage =
     "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, but they are "
     "not compatible (more information here: https://socket.io/docs/v3/migrating-from-2-x-to-3-0/)";
@@ -81,9 +84,14 @@ void ClientManager::push_manager(ManagerEvent::Kind kind, std::string message, s
 }
 
 std::optional<Output> ClientManager::poll() {
-  if (outputs_.empty()) return std::nullopt;
-  Output out = std::move(outputs_.front());
-  outputs_.pop_front();
+  if (outputs_head_ == outputs_.size()) return std::nullopt;
+  Output out = std::move(outputs_[outputs_head_++]);
+  if (outputs_head_ == outputs_.size()) {
+    outputs_.clear();
+    outputs_head_ = 0;
+    // (A burst's capacity is not kept: at most what a few ordinary calls need.)
+    if (outputs_.capacity() > kKeptOutputs) outputs_.shrink_to_fit();
+  }
   return out;
 }
 

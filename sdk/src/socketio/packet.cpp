@@ -60,8 +60,14 @@ void append_uint(std::string& out, std::uint64_t value) {
   out.append(buf.data(), r.ptr);
 }
 
+// Bytes reserved for a packet's text before it is written (beside the namespace and query).
+constexpr std::size_t kTextReserve = 64;
+
 std::string encode_text(const Packet& p, std::size_t attachments, PacketType type) {
   std::string out;
+  // Room for a small packet's JSON and the Engine.IO type digit put in front of it later
+  // (encode_frame): one allocation where growing from empty took three.
+  out.reserve(kTextReserve + p.nsp.size() + p.query.size());
   out += static_cast<char>('0' + static_cast<int>(type));
   if (is_binary_type(type)) {
     append_uint(out, attachments);

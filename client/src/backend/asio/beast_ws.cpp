@@ -358,13 +358,15 @@ class BeastWebSocket final : public WebSocket,
       }
       return finish(!clean, what);
     }
-    std::string data = beast::buffers_to_string(buffer_.data());
-    buffer_.consume(buffer_.size());
+    // The message is handed over in place (flat_buffer: one contiguous block), emptied after.
+    const auto bytes = buffer_.data();
+    const std::string_view data(static_cast<const char*>(bytes.data()), bytes.size());
     const bool binary = !ws_.got_text();
     // What the handler sends is written once Beast has delivered every frame it has buffered.
     delivering_ = true;
     // The handlers are held for the call: what it does may drop this socket's (close, abort).
-    if (auto handlers = handlers_; handlers && handlers->on_frame) handlers->on_frame(std::move(data), binary);
+    if (auto handlers = handlers_; handlers && handlers->on_frame) handlers->on_frame(data, binary);
+    buffer_.consume(buffer_.size());
     if (done_) return;
     read_next();
   }

@@ -291,7 +291,7 @@ class BrowserWebSocket final : public WebSocket, public std::enable_shared_from_
   }
   void on_frame(std::string data, bool binary) {
     if (done_) return;
-    if (auto cb = handlers_.on_frame) cb(std::move(data), binary);
+    if (auto cb = handlers_.on_frame) cb(data, binary);
   }
   void on_closed(bool error, std::string what) {
     if (done_) return;

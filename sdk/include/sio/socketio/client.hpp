@@ -314,7 +314,11 @@ class ClientManager {
   std::uint64_t random_state_ = 0x9E3779B97F4A7C15ULL;
   std::uint64_t auth_seq_ = 0;
   std::map<std::string, SocketState, std::less<>> sockets_;
-  std::deque<Output> outputs_;
+  // The outputs not yet polled: outputs_[outputs_head_..]. A vector emptied when drained, so that
+  // its capacity serves the next calls (a deque of these large variants allocates a block every
+  // other output).
+  std::vector<Output> outputs_;
+  std::size_t outputs_head_ = 0;
 };
 
 }  // namespace sio::socketio
