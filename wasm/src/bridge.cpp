@@ -137,8 +137,20 @@ sio::Socket* find_socket(int m, const char* nsp) {
   return it == e->sockets.end() ? nullptr : it->second.get();
 }
 
-void send_args(int m, int kind, const std::string& nsp, const json& args, double ack) {
-  const std::string text = dump_for_js(args);
+// [event, ...args] as JSON text for JS, written from the parts (no copy of the arguments).
+void send_event(int m, int kind, const std::string& nsp, const std::string& event, const json& args, double ack) {
+  std::string text = "[";
+  sio::append_json(text, json(event));
+  int n = 0;
+  for (const auto& a : args) {
+    text += ',';
+    if (sio::socketio::has_binary(a)) {
+      sio::append_json(text, to_js(a, n));
+    } else {
+      sio::append_json(text, a);
+    }
+  }
+  text += ']';
   js_socket_event(m, kind, nsp.c_str(), text.data(), static_cast<int>(text.size()), nullptr, 0, ack);
 }
 
@@ -316,11 +328,8 @@ namespace {
 // and their JSON text otherwise.
 void report_outgoing(sio::Socket& socket, int m, const std::string& name) {
   socket.off_any_outgoing();
-  socket.on_any_outgoing([m, name](const std::string& event, const json& args) {
-    json all = json::array({event});
-    for (const auto& a : args) all.push_back(a);
-    send_args(m, 4, name, all, -1);
-  });
+  socket.on_any_outgoing(
+      [m, name](const std::string& event, const json& args) { send_event(m, 4, name, event, args, -1); });
 }
 }  // namespace
 
@@ -360,8 +369,6 @@ EMSCRIPTEN_KEEPALIVE void sio_socket_add(int m, const char* nsp, double ack_time
                     static_cast<int>(description.size()), -1);
   });
   socket->on_any([m, name](const std::string& event, const json& args, sio::Ack ack) {
-    json all = json::array({event});
-    for (const auto& a : args) all.push_back(a);
     double token = -1;
     if (ack) {
       if (Entry* entry = find(m)) {
@@ -369,7 +376,7 @@ EMSCRIPTEN_KEEPALIVE void sio_socket_add(int m, const char* nsp, double ack_time
         entry->acks.emplace(token, std::move(ack));
       }
     }
-    send_args(m, 3, name, all, token);
+    send_event(m, 3, name, event, args, token);
   });
   if (any_outgoing) report_outgoing(*socket, m, name);
 }
