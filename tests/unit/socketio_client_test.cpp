@@ -462,6 +462,48 @@ TEST(SocketIoClient, OfflineBufferingVolatileAndReceiveBuffer) {
   EXPECT_EQ(h.take(), V({R"(S/:out:["vol"])", R"(T:2["vol"])"}));
 }
 
+// The outputs come out in the order they were made, whether they are drained after each input,
+// after a burst larger than the queue keeps between calls, or while more are being added.
+TEST(SocketIoClient, OutputsKeepTheirOrderThroughBurstsAndPartialPolls) {
+  Harness h;
+  h.connected();
+  auto transmits = [](const V& log) {
+    V out;
+    for (const auto& line : log) {
+      if (line.rfind("T:", 0) == 0) out.push_back(line);
+    }
+    return out;
+  };
+  V expected;
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(h.m.emit("/", json::array({"burst", i}), h.now, {}, {}).ok());
+    expected.push_back("T:2[\"burst\"," + std::to_string(i) + "]");
+  }
+  h.drain();
+  EXPECT_EQ(transmits(h.take()), expected);
+  EXPECT_FALSE(h.m.poll().has_value());
+
+  // Half polled, then more emitted: the rest of the first ones still come first.
+  expected.clear();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(h.m.emit("/", json::array({"a", i}), h.now, {}, {}).ok());
+    expected.push_back("T:2[\"a\"," + std::to_string(i) + "]");
+  }
+  V seen;
+  while (seen.size() < 5) {  // (other outputs, such as outgoing-event reports, are skipped)
+    auto out = h.m.poll();
+    ASSERT_TRUE(out.has_value());
+    if (auto* t = std::get_if<Transmit>(&*out)) seen.push_back("T:" + t->data);
+  }
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(h.m.emit("/", json::array({"b", i}), h.now, {}, {}).ok());
+    expected.push_back("T:2[\"b\"," + std::to_string(i) + "]");
+  }
+  h.drain();
+  for (const auto& line : transmits(h.take())) seen.push_back(line);
+  EXPECT_EQ(seen, expected);
+}
+
 TEST(SocketIoClient, ReservedEventNamesRefused) {
   Harness h;
   h.m.add_socket("/");
