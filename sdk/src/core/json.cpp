@@ -177,9 +177,9 @@ EM_JS(int, js_exponential, (double value, char* out, int size), {
 // into node 0; false if JSON.parse refuses it.
 EM_JS(bool, js_json_parse, (const char* text, int len), {
   var J = Module["__sioJson"] = { n: [], k: [] };
+  var dec = Module["__sioJsonDec"] || (Module["__sioJsonDec"] = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }));
   try {
-    J.n.push(JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
-                            .decode(HEAPU8.subarray(text, text + len))));
+    J.n.push(JSON.parse(dec.decode(HEAPU8.subarray(text, text + len))));
   } catch (e) {
     return false;
   }

@@ -123,6 +123,18 @@ test("emit and on: arguments of several types", async () => {
   eq(first(await got, 5), [1, "two", { three: [3, true, null] }, 4.5, "é✓😀"], "echo");
 });
 
+test("long text arguments both ways (beyond 64 K UTF-16 code units, non-ASCII included)", async () => {
+  const s = track(await connected(open()));
+  // 3 code units per repeat: 2 for the emoji (one code point, 4 bytes of UTF-8), 1 for "é"
+  const long = "😀é".repeat(30000) + "end";
+  const short = "é✓😀".repeat(10);
+  const got = next(s, "echo");
+  s.emit("echo", long, short);
+  const args = first(await got, 2);
+  check(args[0] === long, "long text came back unchanged (" + String(args[0]).length + " code units)");
+  eq(args[1], short, "short text");
+});
+
 test("emit with an ack callback", async () => {
   const s = track(await connected(open()));
   const args = await new Promise((resolve) => s.emit("echo", "x", 2, (...a) => resolve(a)));

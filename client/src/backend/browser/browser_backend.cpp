@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 #include <chrono>
@@ -108,9 +109,23 @@ EM_JS(void, js_bk_ws_open, (double id, const char* url), {
   rec.ws.onopen = function () { if (b.w[id] === rec) _sio_bk_ws_open(id); };
   rec.ws.onmessage = function (ev) {
     if (b.w[id] !== rec) return;
-    var isText = typeof ev.data === "string";
-    var bytes = isText ? new TextEncoder().encode(ev.data) : new Uint8Array(ev.data);
-    _sio_bk_ws_frame(id, copy(bytes), bytes.length, isText ? 0 : 1);
+    if (typeof ev.data !== "string") {
+      var bytes = new Uint8Array(ev.data);
+      _sio_bk_ws_frame(id, copy(bytes), bytes.length, 1);
+      return;
+    }
+    // Text: UTF-8 with one encoder; up to 64 K code units straight into C++ memory (room for 3
+    // bytes each), longer ones encoded first so that the allocation is exact.
+    var enc = b.enc || (b.enc = new TextEncoder());
+    if (ev.data.length > 65536) {
+      var utf8 = enc.encode(ev.data);
+      _sio_bk_ws_frame(id, copy(utf8), utf8.length, 0);
+      return;
+    }
+    var room = ev.data.length * 3;
+    var p = room ? _sio_bk_alloc(room) : 0;
+    var n = p ? enc.encodeInto(ev.data, HEAPU8.subarray(p, p + room)).written : 0;
+    _sio_bk_ws_frame(id, p, n, 0);
   };
   rec.ws.onerror = function () { rec.error = 1; };
   rec.ws.onclose = function (ev) { closed(rec.error || !ev.wasClean ? 1 : 0, "websocket closed (code " + ev.code + ")"); };
@@ -119,8 +134,9 @@ EM_JS(int, js_bk_ws_send, (double id, const char* data, int len, int binary), {
   var b = Module["__sioBk"];
   var rec = b && b.w[id];
   if (!rec || !rec.ws || rec.ws.readyState !== 1) return 0;
-  var bytes = HEAPU8.slice(data, data + len);
-  rec.ws.send(binary ? bytes : new TextDecoder().decode(bytes));
+  // (Text: decoded from C++ memory by one decoder; binary: a copy, as the memory may change.)
+  if (binary) rec.ws.send(HEAPU8.slice(data, data + len));
+  else rec.ws.send((b.dec || (b.dec = new TextDecoder())).decode(HEAPU8.subarray(data, data + len)));
   return 1;
 });
 // Stops the callbacks; closes the connection (after what was sent: the browser flushes first).
@@ -289,7 +305,7 @@ class BrowserWebSocket final : public WebSocket, public std::enable_shared_from_
     queue_.clear();
     if (auto cb = handlers_.on_open) cb();
   }
-  void on_frame(std::string data, bool binary) {
+  void on_frame(std::string_view data, bool binary) {
     if (done_) return;
     if (auto cb = handlers_.on_frame) cb(data, binary);
   }
@@ -421,11 +437,13 @@ EMSCRIPTEN_KEEPALIVE void sio_bk_ws_open(double id) {
   if (auto ws = it->second.lock()) ws->on_open();
 }
 
+// The message is read in place (the handler copies what it keeps), then freed.
 EMSCRIPTEN_KEEPALIVE void sio_bk_ws_frame(double id, char* data, int len, int binary) {
-  std::string bytes = take_bytes(data, len);
+  std::unique_ptr<char, decltype(&std::free)> owned(data, &std::free);
   auto it = g_sockets.find(id);
   if (it == g_sockets.end()) return;
-  if (auto ws = it->second.lock()) ws->on_frame(std::move(bytes), binary != 0);
+  const std::string_view bytes(data ? data : "", data && len > 0 ? static_cast<std::size_t>(len) : 0);
+  if (auto ws = it->second.lock()) ws->on_frame(bytes, binary != 0);
 }
 
 EMSCRIPTEN_KEEPALIVE void sio_bk_ws_closed(double id, int error, char* what, int len) {
