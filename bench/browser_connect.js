@@ -15,34 +15,17 @@
 const fs = require("fs");
 const path = require("path");
 const zlib = require("zlib");
-const { startListening, stopProcess } = require("../tests/support/listening_process");
+const common = require("./browser_common");
 
-const argv = process.argv.slice(2);
-const arg = (name, dflt) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : dflt;
-};
-const root = path.join(__dirname, "..");
+const { arg, median } = common;
+const die = (message) => common.die("browser_connect", message);
 const testserver = arg("--testserver");
-const wasmDir = path.resolve(arg("--wasm-dir", path.join(root, "build-wasm")));
+const wasmDir = path.resolve(arg("--wasm-dir", path.join(common.root, "build-wasm")));
 const runs = Number(arg("--runs", process.env.BENCH_BROWSER_RUNS || 7));
-const nodeModules = path.join(root, "tests", "node_modules");
-const pageDir = path.join(__dirname, "browser_page");
-
-function die(message) {
-  console.error(`browser_connect: ${message}`);
-  process.exit(1);
-}
+const nodeModules = common.nodeModules;
 if (!testserver || !fs.existsSync(testserver)) die(`sio-testserver not found: ${testserver} (--testserver PATH)`);
 
-const bundles = [
-  { name: "socket.io.min.js (official)", file: path.join(nodeModules, "socket.io-client/dist/socket.io.min.js"),
-    parts: [path.join(nodeModules, "socket.io-client/dist/socket.io.min.js")] },
-  { name: "ours: socket.io.js + .wasm", file: path.join(wasmDir, "socket.io.js"),
-    parts: [path.join(wasmDir, "socket.io.js"), path.join(wasmDir, "socket.io.wasm")] },
-  { name: "ours: socket.io.single.js", file: path.join(wasmDir, "socket.io.single.js"),
-    parts: [path.join(wasmDir, "socket.io.single.js")] },
-];
+const bundles = common.clientBundles("browser_connect", wasmDir);
 // Sizes only (the page speaks socket.io-parser's format): the MessagePack bundles, each beside the
 // other (ratios against socket.io.msgpack.min.js).
 const msgpackBundles = [
@@ -50,7 +33,7 @@ const msgpackBundles = [
   { name: "ours: socket.io.msgpack.js + .wasm",
     parts: [path.join(wasmDir, "socket.io.msgpack.js"), path.join(wasmDir, "socket.io.msgpack.wasm")] },
 ];
-for (const b of bundles.concat(msgpackBundles)) for (const p of b.parts) if (!fs.existsSync(p)) die(`missing ${p} (scripts/build-wasm.sh)`);
+for (const b of msgpackBundles) for (const p of b.parts) if (!fs.existsSync(p)) die(`missing ${p} (scripts/build-wasm.sh)`);
 
 // DevTools' "Fast 3G" preset (bytes per second, ms).
 const kFast3g = { offline: false, latency: 150 * 3.75, downloadThroughput: (1.6 * 1000 * 1000) / 8 * 0.9,
@@ -67,10 +50,6 @@ function sizes(parts) {
     br += zlib.brotliCompressSync(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
   }
   return { raw, gz, br };
-}
-
-function startServer(bundle) {
-  return startListening(testserver, ["--port", "0", "--client-bundle", bundle, "--static", pageDir]).started;
 }
 
 function withTimeout(promise, ms, what) {
@@ -104,48 +83,26 @@ async function once(browser, port, throttle) {
   }
 }
 
-const median = (xs) => {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
 (async () => {
-  const { chromium } = require("playwright-core");
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-           "--disable-quic", "--no-first-run", "--disable-sync"],
-  });
-  const results = [];
-  try {
-    for (const b of bundles) {
-      const server = await startServer(b.file);
-      try {
-        const r = { bundle: b, size: sizes(b.parts) };
-        for (const [key, throttle] of [["loopback", null], ["fast3g", kFast3g]]) {
-          await once(browser, server.port, throttle);  // warm-up (the server's compression cache)
-          const tags = [];
-          const starts = [];
-          for (let i = 0; i < runs; i++) {
-            const t = await once(browser, server.port, throttle);
-            tags.push(t.fromTag);
-            starts.push(t.fromStart);
-          }
-          r[key] = { tag: median(tags), start: median(starts), min: Math.min(...tags), max: Math.max(...tags) };
-        }
-        results.push(r);
-      } finally {
-        await stopProcess(server.proc);
+  const results = await common.measureBundles(testserver, bundles, async (browser, b, port) => {
+    const r = { bundle: b, size: sizes(b.parts) };
+    for (const [key, throttle] of [["loopback", null], ["fast3g", kFast3g]]) {
+      await once(browser, port, throttle);  // warm-up (the server's compression cache)
+      const tags = [];
+      const starts = [];
+      for (let i = 0; i < runs; i++) {
+        const t = await once(browser, port, throttle);
+        tags.push(t.fromTag);
+        starts.push(t.fromStart);
       }
+      r[key] = { tag: median(tags), start: median(starts), min: Math.min(...tags), max: Math.max(...tags) };
     }
-  } finally {
-    await browser.close();
-  }
+    return r;
+  });
   const official = results[0];
   const kb = (n) => (n / 1024).toFixed(1);
   const line = (cells) => console.log(cells.map((c, i) => (i === 0 ? String(c).padEnd(36) : String(c).padStart(11))).join(" "));
-  console.log(`browser client: headless Chromium ${browser.version ? "" : ""}(/usr/bin/chromium), ${runs} runs each ` +
+  console.log(`browser client: headless Chromium (/usr/bin/chromium), ${runs} runs each ` +
               "(median; min-max of script tag -> connect in brackets), fresh context per run");
   line(["bundle", "raw KiB", "gzip KiB", "brotli KiB", "gzip ratio"]);
   for (const r of results) {

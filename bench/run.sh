@@ -24,8 +24,9 @@
 # Other knobs: BENCH_BUILD_DIR (default <repo>/build-bench), BENCH_JOBS=2, BENCH_SKIP_BUILD=1,
 #   BENCH_OUT (default bench/results), BENCH_WASM_BUNDLE (default: build-wasm/wasm/socket.io.js,
 #   counted with the socket.io.wasm beside it).
-# The browser client's size and time to first connect in Chromium: bench/browser_connect.js
-#   (its own command, see docs/performance.md).
+# The browser client's size and time to first connect in Chromium: bench/browser_connect.js; its
+#   emits with acks per second and main-thread time per emit: bench/browser_emits.js (their own
+#   commands, see docs/performance.md).
 # Small smoke run: BENCH_IDLE_STAGES=100,200 BENCH_FANOUT_CONNS=200 BENCH_FANOUT_COUNT=20 \
 #   BENCH_ECHO_CONNS=200 BENCH_ECHO_DURATION_MS=2000 BENCH_SETUP_CONNS=200 BENCH_EMITS=10000 bash bench/run.sh
 set -euo pipefail

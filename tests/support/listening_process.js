@@ -1,6 +1,6 @@
 // The one launcher of the test and benchmark scripts' servers: start a program that prints
 // "listening on http://HOST:PORT/" when it is ready (sio-testserver, the apps, node_server.js),
-// and stop it again. Used by tests/browser/*.js, tests/apps/harness.js and bench/browser_connect.js.
+// and stop it again. Used by tests/browser/*.js, tests/apps/harness.js and bench/browser_common.js.
 "use strict";
 const { spawn } = require("child_process");
 
