@@ -1,6 +1,6 @@
 // bench/browser_common.js - what the browser benchmarks share (bench/browser_connect.js,
 // bench/browser_emits.js): their command line, headless Chromium, the bundles compared, the
-// server that serves a bundle with bench/browser_page/, and the median.
+// server that serves a bundle with bench/browser_page/, a time bound, and the median.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -72,9 +72,16 @@ async function measureBundles(testserver, bundles, measure) {
   return results;
 }
 
+// `promise`, or a rejection with Error(what) after `ms`.
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([promise, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(what)), ms); })])
+    .finally(() => clearTimeout(timer));
+}
+
 function median(xs) {
   const s = xs.slice().sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-module.exports = { root, nodeModules, arg, die, clientBundles, measureBundles, median };
+module.exports = { root, nodeModules, arg, die, clientBundles, measureBundles, withTimeout, median };

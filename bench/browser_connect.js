@@ -17,7 +17,7 @@ const path = require("path");
 const zlib = require("zlib");
 const common = require("./browser_common");
 
-const { arg, median } = common;
+const { arg, median, withTimeout } = common;
 const die = (message) => common.die("browser_connect", message);
 const testserver = arg("--testserver");
 const wasmDir = path.resolve(arg("--wasm-dir", path.join(common.root, "build-wasm")));
@@ -50,12 +50,6 @@ function sizes(parts) {
     br += zlib.brotliCompressSync(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
   }
   return { raw, gz, br };
-}
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([promise, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(what)), ms); })])
-    .finally(() => clearTimeout(timer));
 }
 
 // One page load in a fresh context: { fromTag, fromStart } in ms (the script tag / the navigation's

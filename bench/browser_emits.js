@@ -16,7 +16,7 @@ const fs = require("fs");
 const path = require("path");
 const common = require("./browser_common");
 
-const { arg, median } = common;
+const { arg, median, withTimeout } = common;
 const die = (message) => common.die("browser_emits", message);
 const testserver = arg("--testserver");
 const wasmDir = path.resolve(arg("--wasm-dir", path.join(common.root, "build-wasm")));
@@ -43,7 +43,9 @@ async function taskSeconds(cdp) {
       const cdp = await context.newCDPSession(page);
       await cdp.send("Performance.enable");
       await page.goto(`http://127.0.0.1:${port}/emits.html`);
-      const run = (n) => page.evaluate(([c, w, p]) => window.runEmits(c, w, p), [n, windowSize, payload]);
+      // (Bounded, as every step of the benchmarks: a client that stops answering fails the run.)
+      const run = (n) => withTimeout(page.evaluate(([c, w, p]) => window.runEmits(c, w, p), [n, windowSize, payload]),
+                                     300000, `${b.name}: ${n} emits did not finish in 300 s`);
       await run(Math.min(count, 2000));  // warm-up
       const rates = [];
       const busy = [];

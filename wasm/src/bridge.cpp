@@ -78,10 +78,20 @@ json to_js(const json& v, int& n) {
   return v;
 }
 
+// `v` as JSON text for JS, appended to `out`: binary values as markers, numbered on from `n`.
+void append_for_js(std::string& out, const json& v, int& n) {
+  if (sio::socketio::has_binary(v)) {
+    sio::append_json(out, to_js(v, n));
+  } else {
+    sio::append_json(out, v);
+  }
+}
+
 std::string dump_for_js(const json& v) {
-  if (!sio::socketio::has_binary(v)) return sio::dump_json(v);
+  std::string out;
   int n = 0;
-  return sio::dump_json(to_js(v, n));
+  append_for_js(out, v, n);
+  return out;
 }
 
 // Markers back to binary values (the bytes pushed by JS with sio_push_bin).
@@ -144,11 +154,7 @@ void send_event(int m, int kind, const std::string& nsp, const std::string& even
   int n = 0;
   for (const auto& a : args) {
     text += ',';
-    if (sio::socketio::has_binary(a)) {
-      sio::append_json(text, to_js(a, n));
-    } else {
-      sio::append_json(text, a);
-    }
+    append_for_js(text, a, n);
   }
   text += ']';
   js_socket_event(m, kind, nsp.c_str(), text.data(), static_cast<int>(text.size()), nullptr, 0, ack);
